@@ -1,0 +1,5 @@
+"""``python -m bot`` runs the same command line as ``welcome-bot``."""
+
+from bot.cli import entrypoint
+
+entrypoint()

@@ -1,0 +1,244 @@
+"""The ``welcome-bot`` command line: run | chat | ask | check | export | eval.
+
+The only module that parses arguments and exits the process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot import __version__
+from bot.conversation import MAX_QUESTION, Conversation, Snapshot, plain
+from bot.errors import BotError, KnowledgeError
+from bot.evaluate import evaluate, format_report, read_cases
+from bot.i18n import default_translator
+from bot.kb import KnowledgeBase, Problem, default_directory, load
+from bot.language import SUPPORTED
+from bot.model import Card, UserState
+from bot.storage import SQLiteStorage
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="welcome-bot",
+        description="Jena Welcome Bot: answers newcomers' questions in their language.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--knowledge", metavar="DIR", default=None,
+                        help="knowledge folder (default: $WELCOME_BOT_KNOWLEDGE_DIR or the "
+                             "project's knowledge/)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser("run", help="start the Telegram bot (polling, or webhook)")
+    run.add_argument("--token", help="bot token (default: $TELEGRAM_BOT_TOKEN)")
+    run.add_argument("--base-url", help="Bot API server (default: $TELEGRAM_API_BASE_URL)")
+    run.add_argument("--data-dir", help="where the SQLite database lives "
+                                        "(default: $WELCOME_BOT_DATA_DIR or ./data)")
+    run.add_argument("--admin", action="append", default=[], metavar="USER_ID",
+                     help="Telegram user id of a staff member (repeatable; also "
+                          "$WELCOME_BOT_ADMINS)")
+    run.add_argument("--webhook-url", help="public HTTPS URL for webhook mode")
+    run.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
+    run.add_argument("--port", type=int, default=8443, help="webhook port")
+    run.add_argument("--secret-token", help="webhook secret (default: "
+                                            "$TELEGRAM_WEBHOOK_SECRET or a random one)")
+
+    sub.add_parser("chat", help="talk to the bot in this terminal, no Telegram needed")
+
+    ask = sub.add_parser("ask", help="answer one question and exit")
+    ask.add_argument("text", nargs="?", help="the question (omit with --jsonl)")
+    ask.add_argument("--lang", choices=SUPPORTED, help="force the answer language")
+    ask.add_argument("--json", action="store_true", help="print the answer JSON")
+    ask.add_argument("--jsonl", action="store_true",
+                     help='read {"text": ...} lines on stdin, write one JSON answer per line')
+
+    check = sub.add_parser("check", help="validate a knowledge folder")
+    check.add_argument("directory", nargs="?", help="folder (default: the loaded knowledge)")
+
+    sub.add_parser("export", help="print the knowledge base as JSON")
+
+    ev = sub.add_parser("eval", help="measure accuracy on a JSONL file of cases")
+    ev.add_argument("file", help='JSONL lines {"text", "expect": [ids], "lang"}')
+    ev.add_argument("--json", action="store_true", help="machine-readable summary")
+    return parser
+
+
+def knowledge_dir(option: str | None) -> Path:
+    return Path(option or os.environ.get("WELCOME_BOT_KNOWLEDGE_DIR") or default_directory())
+
+
+def load_conversation(directory: Path, storage=None) -> Conversation:
+    kb = load(directory)
+    return Conversation(Snapshot.build(kb), default_translator(), storage or SQLiteStorage())
+
+
+def answer_json(conv: Conversation, text: str, lang: str | None = None) -> dict:
+    """One answer in the JSON contract of ``ask --json``."""
+    snap = conv.snapshot
+    lang = lang or conv.language_of(text, UserState())
+    match = snap.index.match(text[:MAX_QUESTION])
+    replies = conv.reply_for(snap, match, lang, text)
+    return {
+        "text": text, "lang": lang, "decision": match.decision,
+        "entry": match.entry if match.decision == "answer" else None,
+        "confidence": round(float(match.confidence), 3),
+        "suggestions": list(match.suggestions), "answer": plain(replies),
+        "contacts": [r.contact for r in replies if isinstance(r, Card) and r.contact],
+    }
+
+
+def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
+    conv = load_conversation(knowledge_dir(args.knowledge))
+    if args.jsonl:
+        for number, line in enumerate(sys.stdin, 1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                text = data["text"] if isinstance(data, dict) else None
+                if not isinstance(text, str):
+                    raise TypeError
+            except (ValueError, KeyError, TypeError):
+                out.write(json.dumps({"line": number, "error": 'expected {"text": "..."}'},
+                                     ensure_ascii=False) + "\n")
+                continue
+            lang = data.get("lang") if data.get("lang") in SUPPORTED else args.lang
+            out.write(json.dumps(answer_json(conv, text, lang), ensure_ascii=False) + "\n")
+        return 0
+    if not args.text or not args.text.strip():
+        raise BotError("give a question, e.g.: welcome-bot ask \"wo melde ich meine wohnung an\"")
+    result = answer_json(conv, args.text, args.lang)
+    out.write((json.dumps(result, ensure_ascii=False) if args.json else result["answer"]) + "\n")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    directory = Path(args.directory) if args.directory else knowledge_dir(args.knowledge)
+    try:
+        kb = load(directory)
+    except KnowledgeError as exc:
+        out.write(f"{directory}: {len(exc.problems)} error(s) — the bot will not load this:\n")
+        for problem in exc.problems:
+            out.write(f"  {problem}\n")
+        return 1
+    for problem in kb.warnings:
+        out.write(f"  {problem}\n")
+    out.write(coverage_table(kb))
+    out.write(f"OK: {len(kb.entries)} entries, {len(kb.contacts)} contacts, "
+              f"{len(kb.events)} events, {len(kb.warnings)} warning(s).\n")
+    return 0
+
+
+def coverage_table(kb: KnowledgeBase) -> str:
+    total = len(kb.entries) or 1
+    lines = ["language  answers        ≥5 questions"]
+    for lang, (answered, asked) in kb.coverage().items():
+        lines.append(f"{lang:<9} {answered:>3}/{total:<3} {100 * answered / total:5.1f}%  "
+                     f"{asked:>3}/{total:<3} {100 * asked / total:5.1f}%")
+    return "\n".join(lines) + "\n"
+
+
+def export(kb: KnowledgeBase) -> dict:
+    def day(d: date | datetime | None) -> str | None:
+        return d.isoformat() if d else None
+
+    return {
+        "languages": list(SUPPORTED),
+        "entries": [{
+            "id": e.id, "groups": list(e.groups),
+            "questions": {lang: list(t.questions) for lang, t in e.texts.items()},
+            "keywords": list(e.keywords),
+            "answer": {lang: t.answer for lang, t in e.texts.items()},
+            "title": {lang: t.title for lang, t in e.texts.items()},
+            "contacts": list(e.contacts), "links": list(e.links), "source": e.source,
+            "reviewed": day(e.reviewed), "emergency": e.emergency,
+        } for e in kb.entries.values()],
+        "contacts": [{
+            "id": c.id, "name": dict(c.name), "address": c.address, "phone": c.phone,
+            "email": c.email, "url": c.url, "hours": dict(c.hours),
+            "location": list(c.location) if c.location else None,
+            "languages": list(c.languages), "source": list(c.source),
+            "reviewed": day(c.reviewed),
+        } for c in kb.contacts.values()],
+        "events": [{
+            "id": ev.id, "entry": ev.entry, "start": day(ev.start), "end": day(ev.end),
+            "place": ev.place, "contact": ev.contact, "url": ev.url, "source": ev.source,
+            "texts": {lang: asdict(t) for lang, t in ev.texts.items()},
+        } for ev in kb.events.values()],
+    }
+
+
+def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
+    conv = load_conversation(knowledge_dir(args.knowledge))
+    report = evaluate(read_cases(args.file), lambda text: answer_json(conv, text))
+    if args.json:
+        summary = report.summary()
+        summary["misses"] = [{"text": o.case.text, "lang": o.case.lang,
+                              "expect": list(o.case.expect), "decision": o.decision,
+                              "entry": o.entry, "suggestions": list(o.suggestions),
+                              "answer_lang": o.lang} for o in report.misses()]
+        out.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(format_report(report) + "\n")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.config import Settings
+    from bot.tg.app import run
+
+    settings = Settings.from_env(args, knowledge_dir(args.knowledge))
+    return run(settings)
+
+
+def cmd_chat(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.chat import chat
+
+    conv = load_conversation(knowledge_dir(args.knowledge))
+    return chat(conv, sys.stdin, out)
+
+
+COMMANDS = {"run": cmd_run, "chat": cmd_chat, "ask": cmd_ask, "check": cmd_check,
+            "export": None, "eval": cmd_eval}
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
+    """Run a command; returns the exit code (tests call this directly)."""
+    out = out or sys.stdout
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the usage or help
+        return int(exc.code or 0)
+    try:
+        if args.command == "export":
+            kb = load(knowledge_dir(args.knowledge))
+            out.write(json.dumps(export(kb), ensure_ascii=False, indent=2) + "\n")
+            return 0
+        return COMMANDS[args.command](args, out)
+    except KnowledgeError as exc:
+        print(f"welcome-bot: the knowledge base has {len(exc.problems)} error(s); "
+              "run 'welcome-bot check' for details:", file=sys.stderr)
+        for problem in exc.problems[:20]:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except BotError as exc:
+        print(f"welcome-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def entrypoint() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+__all__ = ["Problem", "answer_json", "build_parser", "entrypoint", "main"]

@@ -1,0 +1,75 @@
+"""Recognise messages about an emergency, in every supported language.
+
+A message that matches is never declined: the emergency numbers come first. Terms are
+written in normalised form (see ``bot.text.normalize``); a trailing ``*`` matches any
+ending (inflections), otherwise the whole word must match. Arabic-script terms match
+anywhere, because prefixes such as و and ال attach to the word.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bot.text import normalize
+
+TERMS: dict[str, tuple[str, ...]] = {
+    "de": ("notfall*", "notruf*", "unfall", "unfallstelle", "verletzt*", "blutet", "blutung*",
+           "feuer*", "es brennt", "brennt", "gewalt", "hausliche gewalt", "schlagt mich",
+           "vergewaltig*", "selbstmord*", "suizid*", "umbringen", "nicht mehr leben",
+           "herzinfarkt", "schlaganfall", "bewusstlos", "atmet nicht", "krankenwagen",
+           "rettungswagen", "notarzt", "vergiftet", "vergiftung", "giftnotruf", "bedroht mich"),
+    "en": ("emergency", "emergencies", "accident", "injured", "bleeding", "fire", "burning",
+           "violence", "violent", "abuse*", "beaten", "beating me", "hits me", "rape*",
+           "suicid*", "kill myself", "end my life", "want to die", "overdose", "poison*",
+           "unconscious", "not breathing", "heart attack", "stroke", "ambulance"),
+    "uk": ("надзвичайн*", "нещасний випадок", "аварі*", "поранен*", "кровотеч*", "пожеж*",
+           "горить", "насильств*", "бє", "б є", "самогубств*", "суїцид*", "вбити себе",
+           "непритомн*", "не дихає", "швидка допомога", "швидку допомогу", "інфаркт*",
+           "інсульт*", "отруєн*", "отруї*", "ґвалт*"),
+    "ru": ("экстренн*", "несчастный случай", "авари*", "ранен*", "кровотеч*", "пожар*",
+           "горит", "насили*", "бьет меня", "самоубийств*", "суицид*", "покончить с собой",
+           "без сознания", "не дышит", "скорая", "скорую", "инфаркт*", "инсульт*",
+           "отравлен*", "отравил*", "изнасил*"),
+    "ar": ("طواری", "اسعاف", "حادث", "حریق", "عنف", "یضربنی", "بیضربنی", "اعتداء", "انتحار",
+           "اقتل نفسی", "نزیف", "مصاب", "مجروح", "تسمم", "سموم", "فاقد الوعی", "لا یتنفس",
+           "اغتصاب", "نجده", "جلطه", "نوبه قلبیه"),
+    "fa": ("اورژانس", "تصادف", "حادثه", "اتش سوزی", "اتش گرفته", "خشونت", "کتک", "خودکشی",
+           "خودمو بکشم", "خودم را بکشم", "بمیرم", "خونریزی", "زخمی", "مسمومیت", "مسموم",
+           "بیهوش", "نفس نمیکشه", "امبولانس", "تجاوز", "سکته"),
+    "latin-translit": ("tasadof*", "tasadoff*", "orjans", "urjans", "khodkoshi", "esaaf",
+                       "is3af", "7adeth", "ta3rradt"),
+    "tr": ("acil", "kaza", "kazasi", "kaza yaptim", "yarali*", "kanama*", "kaniyor", "yangin*",
+           "siddet*", "dovuyor", "intihar*", "kendimi oldur*", "bilincsiz", "baygin",
+           "nefes almiyor", "ambulans", "zehirlen*", "kalp krizi", "tecavuz*", "felc"),
+    "fr": ("urgence*", "accident", "blesse*", "saigne*", "saignement", "incendie", "au feu",
+           "violence*", "violent*", "me frappe", "viol", "violee", "suicid*", "me tuer",
+           "envie de mourir", "inconscient*", "respire plus", "respire pas", "ambulance",
+           "samu", "pompiers", "crise cardiaque", "avc", "empoisonn*", "intoxication",
+           "antipoison"),
+}
+NUMBERS = ("112", "110", "116016", "116 016", "116123", "116 123")
+
+
+def _is_arabic(term: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in term)
+
+
+@lru_cache(maxsize=1)
+def _pattern() -> re.Pattern[str]:
+    parts = []
+    for terms in TERMS.values():
+        for term in terms:
+            prefix = term.endswith("*")
+            body = re.escape(normalize(term.rstrip("*")))
+            if _is_arabic(term):
+                parts.append(body)
+            else:
+                parts.append(r"\b" + body + (r"\w*" if prefix else r"\b"))
+    parts.extend(r"\b" + re.escape(n) + r"\b" for n in NUMBERS)
+    return re.compile("|".join(parts))
+
+
+def is_emergency(text: str) -> bool:
+    """True when the message speaks of an emergency (injury, violence, fire, suicide …)."""
+    return bool(_pattern().search(normalize(text)))

@@ -1,0 +1,244 @@
+"""Rank knowledge entries for a message and decide: answer, suggest or decline.
+
+Two stages, both built once per knowledge snapshot:
+
+1. Retrieval: every entry is a bag of normalised words from its question variants, titles
+   (all languages) and keywords. A message's words are looked up exactly, by shared stem
+   and by rapidfuzz similarity (typos, inflections); each entry scores the share of the
+   message's informative weight (IDF) it explains.
+2. Rerank: the best few entries are compared with the message variant by variant in one
+   ``rapidfuzz.process.cdist`` call.
+
+The two scores and their margin over the runner-up go through a logistic calibration
+(coefficients fitted on the development set, see ``bench/calibrate.py``) into a
+probability that the top entry is right. Thresholds live in ``Thresholds``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from bot.emergency import is_emergency
+from bot.kb import Entry, KnowledgeBase
+from bot.text import normalize
+
+KEYWORD_WEIGHT = 1.6  # a keyword staff chose is a stronger signal than a word in a variant
+TITLE_WEIGHT = 1.2
+RERANK_TOP = 8
+MIN_FUZZY_LEN = 4
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision thresholds on the calibrated confidence; calibrated on eval/dev.jsonl."""
+
+    answer: float = 0.55
+    suggest: float = 0.2
+    max_suggestions: int = 3
+    suggest_floor: float = 0.45  # a suggestion must reach this share of the top confidence
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Logistic regression over (coverage, rerank similarity, margin) → P(top entry right)."""
+
+    bias: float = -6.0
+    coverage: float = 7.0
+    rerank: float = 3.0
+    margin: float = 6.0
+
+    def probability(self, coverage: float, rerank: float, margin: float) -> float:
+        z = self.bias + self.coverage * coverage + self.rerank * rerank + self.margin * margin
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One ranked entry with its raw scores."""
+
+    entry: str
+    score: float
+    coverage: float
+    rerank: float
+
+
+@dataclass(frozen=True)
+class Match:
+    """The matcher's verdict for one message."""
+
+    decision: str  # "answer" | "suggest" | "decline"
+    entry: str | None
+    confidence: float
+    suggestions: tuple[str, ...] = ()
+    candidates: tuple[Candidate, ...] = field(default=(), repr=False)
+    emergency: bool = False
+
+
+class Index:
+    """Search structures for one knowledge snapshot; immutable once built."""
+
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None,
+                 calibration: Calibration | None = None) -> None:
+        self.kb = kb
+        self.thresholds = thresholds or Thresholds()
+        self.calibration = calibration or Calibration()
+        self.ids: list[str] = list(kb.entries)
+        self.emergency_id = next((e.id for e in kb.entries.values() if e.emergency), None)
+        bags: list[dict[str, float]] = []
+        self._variants: list[list[str]] = []
+        for entry in kb.entries.values():
+            bag, variants = _bag(entry)
+            bags.append(bag)
+            self._variants.append(variants)
+        df: dict[str, int] = defaultdict(int)
+        for bag in bags:
+            for token in bag:
+                df[token] += 1
+        n = len(bags)
+        self.vocab: list[str] = sorted(df)
+        self._vocab_index = {t: i for i, t in enumerate(self.vocab)}
+        self.idf = {t: math.log((n + 1) / (df[t] + 0.5)) for t in self.vocab}
+        self.max_idf = math.log((n + 1) / 0.5) if n else 1.0
+        # postings: token → (entry indices, weights), as arrays for vectorised accumulation
+        postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+        for i, bag in enumerate(bags):
+            for token, weight in bag.items():
+                postings[token][0].append(i)
+                postings[token][1].append(weight)
+        self._postings = {
+            t: (np.array(ix, dtype=np.int32), np.array(w, dtype=np.float32))
+            for t, (ix, w) in postings.items()
+        }
+        self._by_prefix: dict[str, list[str]] = defaultdict(list)
+        for token in self.vocab:
+            if len(token) >= MIN_FUZZY_LEN + 1:
+                self._by_prefix[token[:MIN_FUZZY_LEN]].append(token)
+        self._long_vocab = [t for t in self.vocab if len(t) >= MIN_FUZZY_LEN]
+        self._expand = lru_cache(maxsize=50_000)(self._expand_uncached)
+
+    def _expand_uncached(self, token: str) -> tuple[tuple[str, float], ...]:
+        """Vocabulary words that ``token`` may stand for, with a similarity in 0..1."""
+        found: dict[str, float] = {}
+        if token in self._vocab_index:
+            found[token] = 1.0
+        if len(token) >= MIN_FUZZY_LEN:
+            for other in self._by_prefix.get(token[:MIN_FUZZY_LEN], ()):
+                if other == token:
+                    continue
+                common = len(_common_prefix(token, other))
+                sim = common / max(len(token), len(other))
+                # inflections share a long prefix: реєстрації / реєстрація, wohnung / wohnungen
+                if common >= 5 or sim >= 0.75:
+                    found[other] = max(found.get(other, 0.0), 0.55 + 0.4 * sim)
+            cutoff = 80 if len(token) >= 7 else 86
+            for other, score, _ in process.extract(
+                token, self._long_vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=6
+            ):
+                if other != token:
+                    found[other] = max(found.get(other, 0.0), score / 100 * 0.9)
+        return tuple(sorted(found.items(), key=lambda kv: -kv[1]))
+
+    def rank(self, text: str) -> list[Candidate]:
+        """Entries ranked by relevance to ``text``, best first (empty when nothing is known)."""
+        query = normalize(text)
+        words = list(dict.fromkeys(query.split()))
+        if not words or not self.ids:
+            return []
+        total = np.zeros(len(self.ids), dtype=np.float32)
+        weight_sum = 0.0
+        for word in words:
+            matches = self._expand(word)
+            if not matches:
+                # An unknown word counts as informative: the message is about something else.
+                weight_sum += 0.6 * self.max_idf if len(word) > 2 and not word.isdigit() else 0.0
+                continue
+            best_idf = max(self.idf[t] * s for t, s in matches)
+            weight_sum += best_idf
+            contrib = np.zeros(len(self.ids), dtype=np.float32)
+            for token, sim in matches:
+                idx, weights = self._postings[token]
+                np.maximum.at(contrib, idx, weights * (self.idf[token] * sim))
+            total += np.minimum(contrib, best_idf * KEYWORD_WEIGHT)
+        if weight_sum <= 0:
+            return []
+        coverage = total / weight_sum
+        order = np.argsort(-coverage)[:RERANK_TOP]
+        order = [int(i) for i in order if coverage[i] > 0]
+        if not order:
+            return []
+        reranks = self._rerank(query, order)
+        ranked = [
+            Candidate(self.ids[i], float(0.7 * coverage[i] + 0.3 * r), float(coverage[i]), r)
+            for i, r in zip(order, reranks, strict=True)
+        ]
+        ranked.sort(key=lambda c: -c.score)
+        return ranked
+
+    def _rerank(self, query: str, order: list[int]) -> list[float]:
+        docs, owner = [], []
+        for pos, i in enumerate(order):
+            docs.extend(self._variants[i])
+            owner.extend([pos] * len(self._variants[i]))
+        scores = process.cdist([query], docs, scorer=fuzz.token_set_ratio, dtype=np.uint8)[0]
+        ratio = process.cdist([query], docs, scorer=fuzz.ratio, dtype=np.uint8)[0]
+        combined = (scores.astype(np.float32) * 0.5 + ratio.astype(np.float32) * 0.5) / 100
+        best = np.zeros(len(order), dtype=np.float32)
+        np.maximum.at(best, np.array(owner, dtype=np.int32), combined)
+        return [float(x) for x in best]
+
+    def match(self, text: str) -> Match:
+        """Rank and decide. Emergencies are always answered with the emergency entry."""
+        candidates = self.rank(text)
+        t = self.thresholds
+        confidence = 0.0
+        if candidates:
+            top = candidates[0]
+            runner = candidates[1].score if len(candidates) > 1 else 0.0
+            confidence = self.calibration.probability(top.coverage, top.rerank, top.score - runner)
+        if self.emergency_id and is_emergency(text):
+            others = tuple(c.entry for c in candidates if c.entry != self.emergency_id)[:2]
+            return Match("answer", self.emergency_id, max(confidence, 0.9), others,
+                         tuple(candidates), emergency=True)
+        if not candidates or confidence < t.suggest:
+            return Match("decline", None, round(confidence, 3), (), tuple(candidates))
+        if confidence >= t.answer:
+            return Match("answer", candidates[0].entry, round(confidence, 3), (),
+                         tuple(candidates))
+        floor = candidates[0].score * t.suggest_floor
+        picks = tuple(c.entry for c in candidates if c.score >= floor)[: t.max_suggestions]
+        return Match("suggest", None, round(confidence, 3), picks, tuple(candidates))
+
+
+def _bag(entry: Entry) -> tuple[dict[str, float], list[str]]:
+    bag: dict[str, float] = {}
+    variants: list[str] = []
+
+    def add(text: str, weight: float) -> None:
+        for token in normalize(text).split():
+            bag[token] = max(bag.get(token, 0.0), weight)
+
+    for text in entry.texts.values():
+        for question in text.questions:
+            add(question, 1.0)
+            variants.append(normalize(question))
+        add(text.title, TITLE_WEIGHT)
+        variants.append(normalize(text.title))
+    for keyword in entry.keywords:
+        add(keyword, KEYWORD_WEIGHT)
+        variants.append(normalize(keyword))
+    return bag, [v for v in variants if v]
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return a[:n]

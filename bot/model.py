@@ -1,0 +1,74 @@
+"""Channel-neutral values that flow between the adapters and the conversation core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a user did: wrote text, sent a command, pressed a button, or sent media.
+
+    ``kind`` is "text", "command", "button" or "media" (sticker, photo, voice, location …).
+    ``client_lang`` is the language tag of the user's app, if the channel knows it.
+    """
+
+    user: str
+    kind: str
+    text: str = ""
+    command: str = ""
+    args: tuple[str, ...] = ()
+    data: str = ""
+    client_lang: str | None = None
+    chat: str = ""
+    now: datetime = field(default_factory=datetime.now)
+
+
+@dataclass(frozen=True)
+class UserState:
+    """What the bot remembers about a user: their language and group; nothing else."""
+
+    lang: str | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: ``label`` shown, ``action`` sent back (≤ 64 bytes, see actions)."""
+
+    label: str
+    action: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Text:
+    """A block of text in ``lang``, optionally with rows of buttons under it."""
+
+    text: str
+    lang: str = "en"
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Card:
+    """A contact card: a title line and detail lines (address, hours, phone …)."""
+
+    title: str
+    lines: tuple[str, ...]
+    lang: str = "en"
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class Venue:
+    """A map pin."""
+
+    latitude: float
+    longitude: float
+    title: str
+    address: str
+
+
+Reply = Text | Card | Venue

@@ -1,0 +1,165 @@
+"""Persistence: SQLite in the data directory (WAL, versioned schema); nothing else persists.
+
+Stored per user (deleted by /forget): language, group, reminder subscriptions.
+Stored without any user id: declined questions (scrubbed), feedback votes, question counts.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from bot.errors import StorageError
+from bot.model import UserState
+
+SCHEMA_VERSION = 1
+RETENTION_DAYS = 180
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    user TEXT PRIMARY KEY, lang TEXT, grp TEXT, updated TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS subscriptions (
+    user TEXT NOT NULL, chat TEXT NOT NULL, event TEXT NOT NULL, lang TEXT NOT NULL,
+    created TEXT NOT NULL, PRIMARY KEY (user, event));
+CREATE TABLE IF NOT EXISTS declined (
+    id INTEGER PRIMARY KEY, day TEXT NOT NULL, lang TEXT NOT NULL, text TEXT NOT NULL,
+    closest TEXT, handled INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY, day TEXT NOT NULL, entry TEXT NOT NULL, lang TEXT NOT NULL,
+    helpful INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS questions (
+    id INTEGER PRIMARY KEY, day TEXT NOT NULL, lang TEXT NOT NULL, grp TEXT,
+    decision TEXT NOT NULL, entry TEXT);
+CREATE TABLE IF NOT EXISTS sent_reminders (
+    user TEXT NOT NULL, event TEXT NOT NULL, PRIMARY KEY (user, event));
+"""
+
+
+class Storage(Protocol):
+    """What the conversation core needs from persistence."""
+
+    def get_user(self, user: str) -> UserState: ...
+    def set_user(self, user: str, state: UserState) -> None: ...
+    def forget(self, user: str) -> None: ...
+    def forget_chat(self, chat: str) -> None:
+        """A chat that blocked the bot gets no more reminders."""
+        self._run("DELETE FROM subscriptions WHERE chat=?", (chat,))
+
+    def subscribe(self, user: str, chat: str, event: str, lang: str) -> None: ...
+    def unsubscribe(self, user: str, event: str) -> None: ...
+    def subscriptions(self, user: str) -> list[str]: ...
+    def record_question(self, lang: str, group: str | None, decision: str,
+                        entry: str | None) -> None: ...
+    def record_declined(self, text: str, lang: str, closest: str | None) -> None: ...
+    def record_feedback(self, entry: str, lang: str, helpful: bool) -> None: ...
+
+
+class SQLiteStorage:
+    """The SQLite implementation; ``":memory:"`` for tests and one-shot commands."""
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.executescript(_SCHEMA)
+            row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None:
+                self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) > SCHEMA_VERSION:
+                raise StorageError(f"{self.path} was written by a newer version "
+                                   f"(schema {row[0]}); update the bot")
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open the database {self.path}: {exc}") from exc
+        self._lock = threading.Lock()
+
+    def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
+        try:
+            with self._lock:
+                return self._db.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise StorageError(f"database error: {exc}") from exc
+
+    @staticmethod
+    def _today() -> str:
+        return datetime.now().date().isoformat()
+
+    def get_user(self, user: str) -> UserState:
+        rows = self._run("SELECT lang, grp FROM users WHERE user=?", (user,))
+        return UserState(*rows[0]) if rows else UserState()
+
+    def set_user(self, user: str, state: UserState) -> None:
+        if state == UserState():
+            self._run("DELETE FROM users WHERE user=?", (user,))
+            return
+        self._run("INSERT INTO users VALUES (?, ?, ?, ?) ON CONFLICT(user) DO UPDATE SET "
+                  "lang=excluded.lang, grp=excluded.grp, updated=excluded.updated",
+                  (user, state.lang, state.group, self._today()))
+
+    def forget(self, user: str) -> None:
+        for table in ("users", "subscriptions", "sent_reminders"):
+            self._run(f"DELETE FROM {table} WHERE user=?", (user,))  # noqa: S608 - fixed names
+
+    def forget_chat(self, chat: str) -> None:
+        """A chat that blocked the bot gets no more reminders."""
+        self._run("DELETE FROM subscriptions WHERE chat=?", (chat,))
+
+    def subscribe(self, user: str, chat: str, event: str, lang: str) -> None:
+        self._run("INSERT OR REPLACE INTO subscriptions VALUES (?, ?, ?, ?, ?)",
+                  (user, chat, event, lang, self._today()))
+
+    def unsubscribe(self, user: str, event: str) -> None:
+        self._run("DELETE FROM subscriptions WHERE user=? AND event=?", (user, event))
+
+    def subscriptions(self, user: str) -> list[str]:
+        return [r[0] for r in self._run("SELECT event FROM subscriptions WHERE user=?", (user,))]
+
+    def subscribers(self, event: str) -> list[tuple[str, str, str]]:
+        """(user, chat, language) of everyone subscribed to ``event``."""
+        return self._run("SELECT user, chat, lang FROM subscriptions WHERE event=? ORDER BY user",
+                         (event,))
+
+    def all_subscriptions(self) -> list[tuple[str, str, str, str]]:
+        """(user, chat, event, language) of every subscription, to re-plan reminders."""
+        return self._run("SELECT user, chat, event, lang FROM subscriptions")
+
+    def mark_reminded(self, user: str, event: str) -> bool:
+        """Remember that the reminder went out; False when it had already been sent."""
+        rows = self._run("INSERT OR IGNORE INTO sent_reminders VALUES (?, ?) RETURNING user",
+                         (user, event))
+        return bool(rows)
+
+    def record_question(self, lang: str, group: str | None, decision: str,
+                        entry: str | None) -> None:
+        self._run("INSERT INTO questions (day, lang, grp, decision, entry) VALUES (?,?,?,?,?)",
+                  (self._today(), lang, group, decision, entry))
+
+    def record_declined(self, text: str, lang: str, closest: str | None) -> None:
+        self._run("INSERT INTO declined (day, lang, text, closest) VALUES (?,?,?,?)",
+                  (self._today(), lang, text, closest))
+
+    def record_feedback(self, entry: str, lang: str, helpful: bool) -> None:
+        self._run("INSERT INTO feedback (day, entry, lang, helpful) VALUES (?,?,?,?)",
+                  (self._today(), entry, lang, int(helpful)))
+
+    def declined(self, limit: int = 200) -> list[tuple[int, str, str, str, str | None]]:
+        """Most recent unhandled declined questions: (id, day, lang, text, closest entry)."""
+        return self._run("SELECT id, day, lang, text, closest FROM declined WHERE handled=0 "
+                         "ORDER BY id DESC LIMIT ?", (limit,))
+
+    def purge(self, now: datetime | None = None) -> None:
+        """Delete staff data older than the retention period stated in /privacy."""
+        cutoff = ((now or datetime.now()) - timedelta(days=RETENTION_DAYS)).date().isoformat()
+        for table in ("declined", "feedback", "questions"):
+            self._run(f"DELETE FROM {table} WHERE day < ?", (cutoff,))  # noqa: S608
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,68 @@
+"""Text normalisation and tokenising for matching; pure functions."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Arabic harakat, Quranic marks, superscript alef and tatweel carry no meaning for search.
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+# Arabic and Persian spellings of the same letters are unified so either keyboard matches.
+_ARABIC_LETTERS = str.maketrans({
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
+    "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "ة": "ه", "ؤ": "و", "ۀ": "ه",
+    "٠": "0", "١": "1", "٢": "2", "٣": "3", "٤": "4",
+    "٥": "5", "٦": "6", "٧": "7", "٨": "8", "٩": "9",
+    "۰": "0", "۱": "1", "۲": "2", "۳": "3", "۴": "4",
+    "۵": "5", "۶": "6", "۷": "7", "۸": "8", "۹": "9",
+})
+_LATIN_EXTRA = str.maketrans({"ß": "ss", "ı": "i", "ø": "o", "æ": "ae", "œ": "oe", "ё": "е"})
+# Apostrophes inside words (Ukrainian м'ясо, French l'Anmeldung) are dropped or split.
+_APOSTROPHES = "'’ʼ`´‘"
+_NON_WORD = re.compile(r"[^\w§]+")
+_SECTION = re.compile(r"§\s*(\d)")
+_ZW = re.compile("[\u200b-\u200f\u2066-\u2069\u202a-\u202e\ufeff]")
+
+
+def _strip_latin_marks(text: str) -> str:
+    """Drop accents from Latin letters only; Cyrillic й/ї and Arabic letters stay intact."""
+    out = []
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(ch):
+            base = out[-1] if out else ""
+            if "a" <= base <= "z":
+                continue
+        out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+@lru_cache(maxsize=65536)
+def normalize(text: str) -> str:
+    """Fold a message to the comparable form used by the index.
+
+    NFKC, case folding, Latin accents and ß folded (Ausländerbehörde → auslanderbehorde),
+    Arabic/Persian letter variants and diacritics unified, apostrophes, punctuation,
+    emoji and control characters removed, whitespace collapsed.
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _ZW.sub(" ", text).replace("\u200c", " ")
+    text = text.translate(_LATIN_EXTRA)
+    text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
+    text = _strip_latin_marks(text)
+    # French/Italian elision (l'anmeldung, d'un) splits; Ukrainian apostrophe (м'ясо) joins.
+    text = re.sub(r"\b([ldjmnstcq]|qu)[" + _APOSTROPHES + r"](?=\w)", r"\1 ", text)
+    text = re.sub("[" + _APOSTROPHES + "]", "", text)
+    text = _SECTION.sub(r"§ \1", text)
+    text = _NON_WORD.sub(" ", text).replace("_", " ")
+    return " ".join(text.split())
+
+
+def tokens(text: str) -> list[str]:
+    """Normalised word tokens of ``text``."""
+    return normalize(text).split()
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten ``text`` to at most ``limit`` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"

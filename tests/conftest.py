@@ -1,0 +1,54 @@
+"""Shared fixtures: the tiny test knowledge base, a translator, in-memory storage, the core."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.conversation import Conversation, Snapshot
+from bot.i18n import default_translator
+from bot.kb import KnowledgeBase, load
+from bot.storage import SQLiteStorage
+
+DATA = Path(__file__).parent / "data"
+SMALL_KB = DATA / "kb"
+PROJECT_KB = Path(__file__).parent.parent / "knowledge"
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture
+def small_kb() -> KnowledgeBase:
+    return load(SMALL_KB, today=TODAY)
+
+
+@pytest.fixture
+def kb_copy(tmp_path: Path) -> Path:
+    """A writable copy of the tiny knowledge base, to break in tests."""
+    target = tmp_path / "kb"
+    shutil.copytree(SMALL_KB, target)
+    return target
+
+
+@pytest.fixture
+def storage() -> SQLiteStorage:
+    store = SQLiteStorage(":memory:")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def core(small_kb: KnowledgeBase, storage: SQLiteStorage) -> Conversation:
+    return Conversation(Snapshot.build(small_kb), default_translator(), storage)
+
+
+@pytest.fixture(scope="session")
+def project_kb() -> KnowledgeBase:
+    return load(PROJECT_KB)
+
+
+@pytest.fixture(scope="session")
+def project_core(project_kb: KnowledgeBase) -> Conversation:
+    return Conversation(Snapshot.build(project_kb), default_translator(), SQLiteStorage())

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.text import clip, normalize, tokens
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Wo ist die Ausländerbehörde?", "wo ist die auslanderbehorde"),
+        ("AUSLAENDERBEHOERDE", "auslaenderbehoerde"),
+        ("Straße", "strasse"),
+        ("L'Anmeldung est gratuite", "l anmeldung est gratuite"),
+        ("м'ясо ʼїжак", "мясо їжак"),  # Ukrainian apostrophes join the word
+        ("ёлка", "елка"),
+        ("أين مكتب الأجانب؟", "این مکتب الاجانب"),  # alef variants, Arabic yeh → Persian
+        ("كيف", "کیف"),  # Arabic kaf and yeh → Persian letters, so both keyboards match
+        ("مُسْتَشْفَى", "مستشفی"),  # harakat removed
+        ("اداره‌ست", "اداره ست"),  # zero-width non-joiner
+        ("۱۲۳ ١٢٣", "123 123"),  # Persian and Arabic digits
+        ("Şişli çiğ ığdır", "sisli cig igdir"),
+        ("§24 AufenthG", "§ 24 aufenthg"),
+        ("🎉🎉 hi\x00there\u200b!!", "hi there"),
+        ("", ""),
+        ("   ", ""),
+    ],
+)
+def test_normalize(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_normalize_keeps_cyrillic_letters_distinct() -> None:
+    # й and ї must not lose their marks: they tell Ukrainian from Russian
+    assert normalize("Київ й") == "київ й"
+
+
+def test_tokens_and_clip() -> None:
+    assert tokens("Wo, bitte?") == ["wo", "bitte"]
+    assert clip("abcdef", 4) == "abc…"
+    assert clip("abc", 4) == "abc"
+
+
+def test_normalize_long_and_control_input() -> None:
+    text = "Anmeldung " * 1000 + "\x07\x1b[31m"
+    assert normalize(text).split()[0] == "anmeldung"
