@@ -186,10 +186,10 @@ class Conversation:
         _ = self._gettext(lang)
         if match.decision == "answer" and match.entry in snap.kb.entries:
             replies = self._answer(snap, snap.kb.entries[match.entry], lang, match)
-            if match.emergency and match.suggestions:
-                replies.append(self._suggest_buttons(
-                    snap, lang, match.suggestions,
-                    _("If your question was about something else:")))
+            if match.suggestions:
+                heading = (_("If your question was about something else:") if match.emergency
+                           else _("Related topics:"))
+                replies.append(self._suggest_buttons(snap, lang, match.suggestions, heading))
             return replies
         if match.decision == "suggest" and match.suggestions:
             return [self._suggest_buttons(snap, lang, match.suggestions, _("Did you mean…"))]

@@ -15,6 +15,8 @@ from bot.errors import ConfigError
 from bot.language import SUPPORTED
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+if not LOCALES_DIR.is_dir():  # installed without the source tree: run from the checkout
+    LOCALES_DIR = Path.cwd() / "locales"
 DOMAIN = "messages"
 
 

@@ -594,5 +594,6 @@ def fingerprint(directory: str | Path) -> str:
 
 
 def default_directory() -> Path:
-    """The project's own ``knowledge/`` folder (next to the package)."""
-    return Path(__file__).resolve().parent.parent / "knowledge"
+    """The project's own ``knowledge/`` folder (beside the package; else ./knowledge)."""
+    beside = Path(__file__).resolve().parent.parent / "knowledge"
+    return beside if beside.is_dir() else Path.cwd() / "knowledge"

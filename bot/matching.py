@@ -38,34 +38,47 @@ MIN_FUZZY_LEN = 4
 class Thresholds:
     """Decision thresholds on the calibrated confidence; calibrated on eval/dev.jsonl."""
 
-    answer: float = 0.55
-    suggest: float = 0.2
+    answer: float = 0.22
+    suggest: float = 0.22
+    sure: float = 0.9  # below this, an answer also offers the close runners-up
     max_suggestions: int = 3
-    suggest_floor: float = 0.45  # a suggestion must reach this share of the top confidence
+    suggest_floor: float = 0.8  # a suggestion must reach this share of the top score
+
+
+FEATURES = ("coverage", "rerank", "margin", "strength", "unknown")
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """Logistic regression over (coverage, rerank similarity, margin) → P(top entry right)."""
+    """Logistic regression over FEATURES → P(top entry is right); see bench/calibrate.py."""
 
-    bias: float = -6.0
-    coverage: float = 7.0
-    rerank: float = 3.0
-    margin: float = 6.0
+    bias: float = -11.946
+    weights: tuple[float, ...] = (-2.887, 14.406, 5.434, 7.488, 0.58)
 
-    def probability(self, coverage: float, rerank: float, margin: float) -> float:
-        z = self.bias + self.coverage * coverage + self.rerank * rerank + self.margin * margin
-        return 1.0 / (1.0 + math.exp(-z))
+    def probability(self, features: tuple[float, ...]) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """One ranked entry with its raw scores."""
+    """One ranked entry with its raw scores.
+
+    ``coverage``: share of the message's informative weight this entry explains;
+    ``strength``: that weight in absolute terms (IDF units, capped); ``unknown``: share of
+    the message's weight in words no entry knows; ``rerank``: best variant similarity.
+    """
 
     entry: str
     score: float
     coverage: float
     rerank: float
+    strength: float = 0.0
+    unknown: float = 0.0
+
+    def features(self, runner_up: float) -> tuple[float, ...]:
+        return (self.coverage, self.rerank, self.score - runner_up,
+                min(self.strength, 12.0) / 12.0, self.unknown)
 
 
 @dataclass(frozen=True)
@@ -151,12 +164,14 @@ class Index:
         if not words or not self.ids:
             return []
         total = np.zeros(len(self.ids), dtype=np.float32)
-        weight_sum = 0.0
+        weight_sum = unknown = 0.0
         for word in words:
             matches = self._expand(word)
             if not matches:
                 # An unknown word counts as informative: the message is about something else.
-                weight_sum += 0.6 * self.max_idf if len(word) > 2 and not word.isdigit() else 0.0
+                if len(word) > 2 and not word.isdigit():
+                    weight_sum += 0.6 * self.max_idf
+                    unknown += 0.6 * self.max_idf
                 continue
             best_idf = max(self.idf[t] * s for t, s in matches)
             weight_sum += best_idf
@@ -174,7 +189,8 @@ class Index:
             return []
         reranks = self._rerank(query, order)
         ranked = [
-            Candidate(self.ids[i], float(0.7 * coverage[i] + 0.3 * r), float(coverage[i]), r)
+            Candidate(self.ids[i], float(0.7 * coverage[i] + 0.3 * r), float(coverage[i]), r,
+                      float(total[i]), unknown / weight_sum)
             for i, r in zip(order, reranks, strict=True)
         ]
         ranked.sort(key=lambda c: -c.score)
@@ -200,18 +216,20 @@ class Index:
         if candidates:
             top = candidates[0]
             runner = candidates[1].score if len(candidates) > 1 else 0.0
-            confidence = self.calibration.probability(top.coverage, top.rerank, top.score - runner)
+            confidence = self.calibration.probability(top.features(runner))
         if self.emergency_id and is_emergency(text):
             others = tuple(c.entry for c in candidates if c.entry != self.emergency_id)[:2]
             return Match("answer", self.emergency_id, max(confidence, 0.9), others,
                          tuple(candidates), emergency=True)
         if not candidates or confidence < t.suggest:
             return Match("decline", None, round(confidence, 3), (), tuple(candidates))
-        if confidence >= t.answer:
-            return Match("answer", candidates[0].entry, round(confidence, 3), (),
-                         tuple(candidates))
         floor = candidates[0].score * t.suggest_floor
-        picks = tuple(c.entry for c in candidates if c.score >= floor)[: t.max_suggestions]
+        close = tuple(c.entry for c in candidates[1:] if c.score >= floor)
+        if confidence >= t.answer:
+            related = close[: t.max_suggestions - 1] if confidence < t.sure else ()
+            return Match("answer", candidates[0].entry, round(confidence, 3), related,
+                         tuple(candidates))
+        picks = (candidates[0].entry, *close)[: t.max_suggestions]
         return Match("suggest", None, round(confidence, 3), picks, tuple(candidates))
 
 

@@ -1,0 +1,96 @@
+"""Fit the matcher's confidence calibration and thresholds on the development set.
+
+    python bench/calibrate.py [--dev eval/dev.jsonl] [--knowledge knowledge]
+
+Fits a logistic regression P(top entry is right | coverage, rerank, margin) on the dev
+set (out-of-scope questions count as "not right"), then scans the answer / suggest
+thresholds and prints the best pair under the DESIGN.md constraints (in-scope declined
+≤ 5 %, out-of-scope declined ≥ 80 %). Paste the printed values into
+``bot/matching.py`` (Calibration, Thresholds). Never run this on the hold-out set or
+on ../shared/eval/sample.jsonl: those stay checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.kb import default_directory, load  # noqa: E402
+from bot.matching import FEATURES, Calibration, Index  # noqa: E402
+
+
+def features(index: Index, text: str) -> tuple[list[float], str | None]:
+    cands = index.rank(text)
+    if not cands:
+        return [0.0] * len(FEATURES), None
+    runner = cands[1].score if len(cands) > 1 else 0.0
+    return list(cands[0].features(runner)), cands[0].entry
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50) -> np.ndarray:
+    """Newton's method (IRLS) with a small ridge; returns [bias, w1, w2, …]."""
+    design = np.hstack([np.ones((len(x), 1)), x])
+    w = np.zeros(design.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-design @ w))
+        grad = design.T @ (p - y) + l2 * w
+        hess = design.T @ (design * (p * (1 - p))[:, None]) + l2 * np.eye(len(w))
+        w -= np.linalg.solve(hess, grad)
+    return w
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dev", default="eval/dev.jsonl")
+    parser.add_argument("--knowledge", default=str(default_directory()))
+    args = parser.parse_args()
+    index = Index(load(args.knowledge))
+    cases = [json.loads(line) for line in Path(args.dev).read_text("utf-8").splitlines() if line]
+    rows, labels, scoped = [], [], []
+    for case in cases:
+        feats, top = features(index, case["text"])
+        rows.append(feats)
+        labels.append(1.0 if top is not None and top in case["expect"] else 0.0)
+        scoped.append(bool(case["expect"]))
+    x, y, scoped = np.array(rows), np.array(labels), np.array(scoped)
+    w = fit_logistic(x, y)
+    cal = Calibration(round(float(w[0]), 3), tuple(round(float(v), 3) for v in w[1:]))
+    print(f"Calibration(bias={cal.bias}, weights={cal.weights})  # {', '.join(FEATURES)}")
+    probs = np.array([cal.probability(tuple(r)) for r in rows])
+    print("frontier (in-scope declined ≤ x): best out-of-scope declined, accuracy")
+    for limit in (0.03, 0.05, 0.08, 0.12):
+        cut = np.quantile(probs[scoped], limit)
+        print(f"  ≤{100 * limit:.0f}%: oos declined {100 * np.mean(probs[~scoped] < cut):.0f}%")
+    best = None
+    for answer in np.arange(0.2, 0.9, 0.01):
+        for suggest in np.arange(0.02, answer, 0.01):
+            answered = probs >= answer
+            declined = probs < suggest
+            acc = float(np.mean((answered & (y == 1))[scoped]))
+            in_declined = float(np.mean(declined[scoped]))
+            oos_declined = float(np.mean(declined[~scoped])) if (~scoped).any() else 1.0
+            if in_declined > 0.05 or oos_declined < 0.80:
+                continue
+            key = (acc, oos_declined, -in_declined)
+            if best is None or key > best[0]:
+                best = (key, answer, suggest)
+    top1 = float(np.mean(y[scoped]))
+    print(f"dev: {int(scoped.sum())} in scope, {int((~scoped).sum())} out of scope; "
+          f"top-1 right {100 * top1:.1f}%")
+    if best is None:
+        print("no thresholds meet the constraints; improve the knowledge base first")
+        return 1
+    (acc, oos, neg_in), answer, suggest = best
+    print(f"Thresholds(answer={answer:.2f}, suggest={suggest:.2f}): accuracy {100 * acc:.1f}%, "
+          f"in-scope declined {-100 * neg_in:.1f}%, out-of-scope declined {100 * oos:.1f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

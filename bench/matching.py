@@ -1,0 +1,146 @@
+"""Matching benchmark: latency (shipped and 100× knowledge base) and accuracy vs a baseline.
+
+    python bench/matching.py [--dev eval/dev.jsonl] [--repeat 3]
+
+Latency: every dev question is matched ``--repeat`` times on one core; median and p99
+per question, for the shipped knowledge base and for a synthetic one 100× larger (each
+entry copied 100 times with its variants' words shuffled and partly replaced, so the
+index has realistic size and vocabulary). The plain ``rapidfuzz.process.extractOne``
+over all question variants is timed in the same run as the baseline.
+Accuracy: per language, the engine's answer accuracy (decision "answer" and right) and
+its top-1 ranking beside extractOne's top-1 over the same variants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rapidfuzz import process, utils  # noqa: E402
+
+from bot.kb import Entry, KnowledgeBase, Text, default_directory, load  # noqa: E402
+from bot.language import SUPPORTED  # noqa: E402
+from bot.matching import Index  # noqa: E402
+
+
+def synthetic(kb: KnowledgeBase, factor: int, seed: int = 7) -> KnowledgeBase:
+    """A knowledge base ``factor`` times larger with perturbed copies of every entry."""
+    rng = random.Random(seed)
+    vocab = sorted({w for e in kb.entries.values() for t in e.texts.values()
+                    for q in t.questions for w in q.split()})
+    entries: dict[str, Entry] = {}
+    for entry in kb.entries.values():
+        for copy in range(factor):
+            eid = entry.id if copy == 0 else f"{entry.id}-{copy}"
+            texts = {}
+            for lang, text in entry.texts.items():
+                questions = []
+                for q in text.questions:
+                    words = q.split()
+                    if copy:
+                        rng.shuffle(words)
+                        words = [rng.choice(vocab) if rng.random() < 0.4 else w for w in words]
+                    questions.append(" ".join(words))
+                texts[lang] = Text(text.title, text.answer, tuple(questions))
+            entries[eid] = replace(entry, id=eid, texts=MappingProxyType(texts),
+                                   emergency=entry.emergency and copy == 0)
+    return replace(kb, entries=MappingProxyType(entries))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def time_calls(fn, questions: list[str], repeat: int) -> list[float]:  # noqa: ANN001
+    for q in questions[:20]:  # warm caches the way a running bot has them
+        fn(q)
+    times = []
+    for _ in range(repeat):
+        for q in questions:
+            start = time.perf_counter()
+            fn(q)
+            times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def baseline(kb: KnowledgeBase):  # noqa: ANN201
+    choices, owners = [], []
+    for entry in kb.entries.values():
+        for text in entry.texts.values():
+            for q in text.questions:
+                choices.append(q)
+                owners.append(entry.id)
+
+    def top(question: str) -> str | None:
+        found = process.extractOne(question, choices, processor=utils.default_process)
+        return owners[found[2]] if found else None
+
+    return top
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dev", default="eval/dev.jsonl")
+    parser.add_argument("--knowledge", default=str(default_directory()))
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    cases = [json.loads(x) for x in Path(args.dev).read_text("utf-8").splitlines() if x]
+    questions = [c["text"] for c in cases]
+    kb = load(args.knowledge)
+
+    print("latency per question (ms), median / p99")
+    rows = []
+    for name, base in (("shipped", kb), ("100x", synthetic(kb, 100))):
+        start = time.perf_counter()
+        index = Index(base)
+        build = time.perf_counter() - start
+        engine = time_calls(index.match, questions, args.repeat)
+        extract = time_calls(baseline(base), questions, args.repeat)
+        rows.append((name, len(base.entries), build, engine, extract))
+        print(f"  {name:8} {len(base.entries):5} entries (index built in {build:5.2f} s): "
+              f"engine {statistics.median(engine):6.2f} / {percentile(engine, 0.99):6.2f}   "
+              f"extractOne {statistics.median(extract):6.2f} / "
+              f"{percentile(extract, 0.99):6.2f}   ratio of medians "
+              f"{statistics.median(engine) / statistics.median(extract):.2f}")
+
+    index = Index(kb)
+    top = baseline(kb)
+    per = defaultdict(lambda: [0, 0, 0, 0])
+    for case in cases:
+        if not case["expect"]:
+            continue
+        stats = per[case["lang"]]
+        match = index.match(case["text"])
+        stats[0] += 1
+        stats[1] += match.decision == "answer" and match.entry in case["expect"]
+        stats[2] += bool(match.candidates) and match.candidates[0].entry in case["expect"]
+        stats[3] += top(case["text"]) in case["expect"]
+    print("\naccuracy on", args.dev, "(in-scope questions)")
+    print("  lang  n    engine answer  engine top-1  extractOne top-1")
+    total = [0, 0, 0, 0]
+    for lang in [*SUPPORTED, *sorted(set(per) - set(SUPPORTED))]:
+        if lang not in per:
+            continue
+        n, answer, top1, base_top1 = per[lang]
+        total = [a + b for a, b in zip(total, per[lang], strict=True)]
+        print(f"  {lang:4} {n:4} {100 * answer / n:12.1f}% {100 * top1 / n:12.1f}% "
+              f"{100 * base_top1 / n:15.1f}%")
+    n, answer, top1, base_top1 = total
+    print(f"  all  {n:4} {100 * answer / n:12.1f}% {100 * top1 / n:12.1f}% "
+          f"{100 * base_top1 / n:15.1f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

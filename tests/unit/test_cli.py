@@ -1,0 +1,149 @@
+"""The command line, called as tests call it: cli.main([...])."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from tests.conftest import SMALL_KB
+
+
+def run(args: list[str], stdin: str = "") -> tuple[int, str]:
+    out = io.StringIO()
+    old = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        code = cli.main(["--knowledge", str(SMALL_KB), *args], out=out)
+    finally:
+        sys.stdin = old
+    return code, out.getvalue()
+
+
+def test_help_lists_commands(capsys) -> None:
+    assert cli.main(["--help"]) == 0
+    text = capsys.readouterr().out
+    for command in ("run", "chat", "ask", "check", "export", "eval"):
+        assert command in text
+
+
+def test_ask_json_contract() -> None:
+    code, out = run(["ask", "--json", "wo melde ich meine wohnung an"])
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"text", "lang", "decision", "entry", "confidence", "suggestions",
+                         "answer", "contacts"}
+    assert data["lang"] == "de" and data["decision"] == "answer"
+    assert data["entry"] == "registration" and data["contacts"] == ["buergerservice"]
+    assert "zwei Wochen" in data["answer"] and "+49 3641 49-3800" in data["answer"]
+
+
+def test_ask_forced_language() -> None:
+    _code, out = run(["ask", "--json", "--lang", "uk", "Anmeldung"])
+    data = json.loads(out)
+    assert data["lang"] == "uk" and "Bürgerservice" in data["answer"]
+
+
+def test_ask_decline_has_null_entry() -> None:
+    _code, out = run(["ask", "--json", "beste pizza in neapel"])
+    data = json.loads(out)
+    assert data["decision"] == "decline" and data["entry"] is None
+
+
+def test_ask_jsonl_keeps_order_and_reports_bad_lines() -> None:
+    lines = [json.dumps({"text": t}) for t in ("Anmeldung", "when is the welcome day")]
+    code, out = run(["ask", "--jsonl"], "\n".join([lines[0], "not json", '{"x": 1}',
+                                                    lines[1], ""]))
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r.get("entry") for r in rows] == ["registration", None, None, "welcome-day"]
+    assert rows[1]["error"] and rows[2]["line"] == 3
+
+
+def test_ask_without_text_is_a_clear_error(capsys) -> None:
+    code, _ = run(["ask", "  "])
+    assert code == 2 and "give a question" in capsys.readouterr().err
+
+
+def test_check_ok_prints_coverage() -> None:
+    code, out = run(["check"])
+    assert code == 0 and "uk" in out and "OK: 3 entries" in out
+
+
+def test_check_broken_exits_1(kb_copy: Path) -> None:
+    (kb_copy / "entries" / "bad.yaml").write_text("id: [\n", encoding="utf-8")
+    out = io.StringIO()
+    assert cli.main(["check", str(kb_copy)], out=out) == 1
+    assert "entries/bad.yaml" in out.getvalue()
+
+
+def test_broken_knowledge_makes_ask_fail_cleanly(kb_copy: Path, capsys) -> None:
+    (kb_copy / "entries" / "bad.yaml").write_text("\x00\x01", encoding="utf-8")
+    assert cli.main(["--knowledge", str(kb_copy), "ask", "x"], out=io.StringIO()) == 1
+    assert "welcome-bot check" in capsys.readouterr().err
+
+
+def test_export_is_json_with_contract_fields() -> None:
+    code, out = run(["export"])
+    data = json.loads(out)
+    assert code == 0 and data["languages"][:2] == ["de", "en"]
+    entry = data["entries"][0]
+    for key in ("id", "groups", "questions", "keywords", "answer", "contacts", "source",
+                "reviewed"):
+        assert key in entry
+    contact = data["contacts"][0]
+    for key in ("id", "name", "address", "phone", "email", "url", "hours", "location",
+                "languages", "source"):
+        assert key in contact
+
+
+def test_eval_reports_accuracy(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in [
+        {"text": "wo melde ich meine wohnung an", "expect": ["registration"], "lang": "de"},
+        {"text": "when is the welcome day", "expect": ["welcome-day"], "lang": "en"},
+        {"text": "beste pizza in neapel", "expect": [], "lang": "de"},
+    ]), encoding="utf-8")
+    code, out = run(["eval", str(cases), "--json"])
+    summary = json.loads(out)
+    assert code == 0 and summary["overall"]["accuracy"] == 1.0
+    assert summary["overall"]["oos_declined"] == 1.0
+    _code, text = run(["eval", str(cases)])
+    assert "overall" in text and "100.0%" in text
+
+
+def test_eval_bad_file_names_the_line(tmp_path: Path, capsys) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"text": "x", "expect": []}\n{oops}\n', encoding="utf-8")
+    code, _ = run(["eval", str(cases)])
+    assert code == 2 and "cases.jsonl:2" in capsys.readouterr().err
+
+
+def test_run_without_token_explains(monkeypatch, capsys) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    code, _ = run(["run"])
+    err = capsys.readouterr().err
+    assert code == 2 and "@BotFather" in err and "welcome-bot chat" in err
+
+
+def test_chat_conversation(monkeypatch) -> None:
+    code, out = run(["chat"], "wo melde ich meine wohnung an\n/menu\n2\n/quit\n")
+    assert code == 0
+    assert "zwei Wochen" in out and "Topics" in out
+
+
+@pytest.mark.parametrize("argv", [["nope"], ["ask", "--lang", "xx", "hi"], []])
+def test_bad_arguments(argv: list[str]) -> None:
+    assert cli.main(argv, out=io.StringIO()) == 2
+
+
+def test_python_dash_m_bot_works() -> None:
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0 and "welcome-bot" in result.stdout

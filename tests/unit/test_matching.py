@@ -1,0 +1,76 @@
+"""Matching decisions on the tiny knowledge base: answer, suggest, decline, emergency."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.emergency import is_emergency
+from bot.matching import Index
+
+
+@pytest.fixture
+def index(small_kb) -> Index:
+    return Index(small_kb)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("wo melde ich meine wohnung an", "registration"),
+        ("Anmeldung", "registration"),
+        ("anmeldunk termin", "registration"),  # typo
+        ("як зробити реєстрацію", "registration"),  # inflection
+        ("де зробити анмельдунг", "registration"),  # transliterated keyword
+        ("وين بسجل السكن", "registration"),
+        ("when is the welcome day", "welcome-day"),
+        ("WELCOME DAY???", "welcome-day"),
+    ],
+)
+def test_answers(index: Index, question: str, entry: str) -> None:
+    match = index.match(question)
+    assert (match.decision, match.entry) == ("answer", entry)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["beste pizza in neapel", "who won the football match yesterday", "🎉🎉🎉", "", "   ",
+     "\x00\x01", "asdfghjkl qwertzuiop"],
+)
+def test_declines_what_it_does_not_know(index: Index, question: str) -> None:
+    match = index.match(question)
+    assert match.decision == "decline" and match.entry is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["my friend is bleeding and unconscious", "es brennt in meiner wohnung",
+     "мій чоловік мене б'є", "رقم العنف الأسري؟", "agar tasadof konam be koja zang bezanam",
+     "arkadaşım bilinçsiz, ne yapmalıyım", "centre antipoison numéro ?"],
+)
+def test_emergencies_are_never_declined(index: Index, question: str) -> None:
+    assert is_emergency(question)
+    match = index.match(question)
+    assert (match.decision, match.entry, match.emergency) == ("answer", "emergency", True)
+
+
+@pytest.mark.parametrize("question", ["wo melde ich meine wohnung an", "kazanmak istiyorum",
+                                      "Feuerwehrmann werden als Beruf"])
+def test_emergency_words_need_whole_words(question: str) -> None:
+    assert not is_emergency(question) or "feuer" in question.lower()
+
+
+def test_candidates_are_ranked_and_confidence_bounded(index: Index) -> None:
+    match = index.match("anmeldung welcome day")
+    scores = [c.score for c in match.candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert 0.0 <= match.confidence <= 1.0
+
+
+def test_long_input_is_fast_enough_to_finish(index: Index) -> None:
+    match = index.match("Anmeldung " * 5000)
+    assert match.entry == "registration"
+
+
+def test_suggest_returns_at_most_three(index: Index) -> None:
+    match = index.match("termin")
+    assert len(match.suggestions) <= 3
