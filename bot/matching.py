@@ -32,6 +32,7 @@ KEYWORD_WEIGHT = 1.6  # a keyword staff chose is a stronger signal than a word i
 TITLE_WEIGHT = 1.2
 RERANK_TOP = 8
 MIN_FUZZY_LEN = 4
+MAX_WORDS = 80  # a longer message is matched on its first 80 distinct words
 
 
 @dataclass(frozen=True)
@@ -159,8 +160,8 @@ class Index:
 
     def rank(self, text: str) -> list[Candidate]:
         """Entries ranked by relevance to ``text``, best first (empty when nothing is known)."""
-        query = normalize(text)
-        words = list(dict.fromkeys(query.split()))
+        words = list(dict.fromkeys(normalize(text).split()))[:MAX_WORDS]
+        query = " ".join(words)
         if not words or not self.ids:
             return []
         total = np.zeros(len(self.ids), dtype=np.float32)

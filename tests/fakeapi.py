@@ -61,8 +61,12 @@ What it does not simulate
 
 Records for assertions: ``calls`` (every call with decoded parameters), ``sent()``
 (every message the bot produced, including edits; ``text`` is the text the user sees,
-i.e. after HTML parsing, ``raw_text`` is the parameter as sent) and
-``rate_limit_hits``.
+i.e. after HTML parsing, ``raw_text`` is the parameter as sent), ``errors`` (every
+error answer served: method, code, description) and ``rate_limit_hits``.
+
+Note for PTB 22.x under ``filterwarnings = error``: PTB emits a PTBDeprecationWarning
+whenever it builds ``RetryAfter`` (a 429) unless the environment variable
+``PTB_TIMEDELTA=true`` is set; tests that serve 429s must set it.
 """
 
 from __future__ import annotations
@@ -495,6 +499,7 @@ class FakeBotAPI:
         self.username = username
         self.first_name = "Jena Welcome (test)"
         self.calls: list[tuple[str, JSON]] = []
+        self.errors: list[tuple[str, int, str]] = []  # (method, error_code, description)
         self.rate_limit_hits = 0
         self.base_url = ""
         self.base_file_url = ""
@@ -712,9 +717,10 @@ class FakeBotAPI:
             await self.wait_until(lambda: len(self.sent(chat_id)) >= count, timeout)
         except AssertionError:
             got = [(r["method"], r.get("text")) for r in self.sent(chat_id)]
+            calls = [name for name, _ in self.calls if name != "getUpdates"]
             raise AssertionError(
                 f"expected {count} message(s) to chat {chat_id} within {timeout}s, "
-                f"got {len(got)}: {got!r}; calls: {[c[0] for c in self.calls]}"
+                f"got {len(got)}: {got!r}; calls: {calls}; errors served: {self.errors}"
             ) from None
         return self.sent(chat_id)
 
@@ -809,13 +815,14 @@ class FakeBotAPI:
                     return 0, None
                 if rule.error.status == 429:
                     self.rate_limit_hits += 1
-                return rule.error.status, rule.error.payload()
+                raise rule.error
             if canonical is None:
                 raise ApiError(404, "Not Found: method not found")
             result = getattr(self, f"_api_{canonical}")(call)
             if inspect.isawaitable(result):
                 result = await result
         except ApiError as exc:
+            self.errors.append((call.method, exc.status, exc.description))
             return exc.status, exc.payload()
         finally:
             self._active -= 1

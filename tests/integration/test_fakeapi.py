@@ -215,6 +215,7 @@ async def test_blocked_user_gives_forbidden(fake: FakeBotAPI) -> None:
     assert isinstance(error, Forbidden)
     assert "bot was blocked by the user" in str(error)
     assert fake.sent() == []
+    assert fake.errors == [("sendMessage", 403, "Forbidden: bot was blocked by the user")]
 
 
 async def test_html_parse_errors_give_bad_request(fake: FakeBotAPI) -> None:
@@ -357,7 +358,7 @@ async def test_media_entities_and_files(fake: FakeBotAPI) -> None:
     async with Bot(TOKEN, base_url=fake.base_url, base_file_url=fake.base_file_url) as bot:
         updates = await bot.get_updates(timeout=0)
         assert len(updates) == len(kinds) + 2
-        for kind, update in zip(kinds, updates, strict=False):
+        for kind, update in zip(kinds, updates[: len(kinds)], strict=True):
             assert update.message.effective_attachment, kind
             assert update.message.from_user.language_code == "en"
         command, mention = updates[-2].message, updates[-1].message
