@@ -21,8 +21,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.kb import default_directory, load  # noqa: E402
-from bot.matching import FEATURES, Calibration, Index  # noqa: E402
+from bot.kb import default_directory, load
+from bot.matching import FEATURES, Calibration, Index
 
 
 def features(index: Index, text: str) -> tuple[list[float], str | None]:

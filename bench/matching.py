@@ -26,11 +26,11 @@ from types import MappingProxyType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rapidfuzz import process, utils  # noqa: E402
+from rapidfuzz import process, utils
 
-from bot.kb import Entry, KnowledgeBase, Text, default_directory, load  # noqa: E402
-from bot.language import SUPPORTED  # noqa: E402
-from bot.matching import Index  # noqa: E402
+from bot.kb import Entry, KnowledgeBase, Text, default_directory, load
+from bot.language import SUPPORTED
+from bot.matching import Index
 
 
 def synthetic(kb: KnowledgeBase, factor: int, seed: int = 7) -> KnowledgeBase:
@@ -62,7 +62,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def time_calls(fn, questions: list[str], repeat: int) -> list[float]:  # noqa: ANN001
+def time_calls(fn, questions: list[str], repeat: int) -> list[float]:
     for q in questions[:20]:  # warm caches the way a running bot has them
         fn(q)
     times = []
@@ -74,7 +74,7 @@ def time_calls(fn, questions: list[str], repeat: int) -> list[float]:  # noqa: A
     return times
 
 
-def baseline(kb: KnowledgeBase):  # noqa: ANN201
+def baseline(kb: KnowledgeBase):
     choices, owners = [], []
     for entry in kb.entries.values():
         for text in entry.texts.values():

@@ -47,7 +47,7 @@ def _is_latin(word: str) -> bool:
 
 
 class Conversation:
-    """Turns each incoming event into replies. Thread-safe as long as snapshots are swapped whole."""
+    """Turns each incoming event into replies; a reload swaps the snapshot whole."""
 
     def __init__(self, snapshot: Snapshot, translator: Translator, storage: Storage) -> None:
         self.snapshot = snapshot
@@ -171,8 +171,8 @@ class Conversation:
                 self._group_picker(lang)], state
 
     # -- answering ------------------------------------------------------------------------
-    def ask(self, snap: Snapshot, text: str, state: UserState,
-            client_lang: str | None = None, lang: str | None = None) -> tuple[list[Reply], UserState]:
+    def ask(self, snap: Snapshot, text: str, state: UserState, client_lang: str | None = None,
+            lang: str | None = None) -> tuple[list[Reply], UserState]:
         """Answer a free-text question; the reply language is the question's own."""
         question = text[:MAX_QUESTION]
         lang = lang or self.language_of(question, state, client_lang)

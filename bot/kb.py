@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -13,11 +12,23 @@ from typing import Any
 import yaml
 
 from bot.errors import KnowledgeError
-from bot.language import FALLBACK, SUPPORTED
+from bot.knowledge import (
+    DAYS,
+    GROUPS,
+    MIN_QUESTIONS,
+    Contact,
+    Entry,
+    Event,
+    EventText,
+    KnowledgeBase,
+    Problem,
+    Text,
+)
+from bot.language import SUPPORTED
 
-GROUPS: tuple[str, ...] = ("refugee", "student", "worker", "tourist", "all")
-DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-MIN_QUESTIONS = 5
+__all__ = ["DAYS", "GROUPS", "Contact", "Entry", "Event", "KnowledgeBase", "Problem", "Text",
+           "default_directory", "fingerprint", "load"]
+
 STALE_DAYS = 365
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
@@ -33,134 +44,6 @@ _BLOCK_FIELDS = {"title", "answer", "questions", "updated"}
 _CONTACT_FIELDS = {"name", "address", "location", "phone", "email", "url", "hours",
                    "hours_note", "languages", "source", "reviewed"}
 _EVENT_FIELDS = {"entry", "start", "end", "place", "contact", "url", "source", "reviewed"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the knowledge base, located as precisely as possible."""
-
-    file: str
-    message: str
-    where: str = ""
-    severity: str = "error"
-
-    def __str__(self) -> str:
-        place = f"{self.file}" + (f" [{self.where}]" if self.where else "")
-        return f"{self.severity}: {place}: {self.message}"
-
-
-@dataclass(frozen=True)
-class Text:
-    """An entry's text in one language."""
-
-    title: str
-    answer: str
-    questions: tuple[str, ...]
-    updated: date | None = None
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One topic of the knowledge base."""
-
-    id: str
-    groups: tuple[str, ...]
-    texts: Mapping[str, Text]
-    contacts: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
-    links: tuple[str, ...] = ()
-    source: str = ""
-    reviewed: date | None = None
-    emergency: bool = False
-    file: str = ""
-
-    def text(self, lang: str) -> tuple[str, Text]:
-        """The text in ``lang``, else English, else German, else any: (language used, text)."""
-        for code in (lang, FALLBACK, "de", *self.texts):
-            if code in self.texts:
-                return code, self.texts[code]
-        raise LookupError(self.id)  # unreachable: validation requires one language
-
-
-@dataclass(frozen=True)
-class Contact:
-    """An office or offer people are routed to."""
-
-    id: str
-    name: Mapping[str, str]
-    address: str = ""
-    location: tuple[float, float] | None = None
-    phone: str = ""
-    email: str = ""
-    url: str = ""
-    hours: Mapping[str, str] = field(default_factory=dict)
-    hours_note: Mapping[str, str] = field(default_factory=dict)
-    languages: tuple[str, ...] = ()
-    source: tuple[str, ...] = ()
-    reviewed: date | None = None
-
-    def display_name(self, lang: str) -> str:
-        """The German name, with the translation in ``lang`` beside it when there is one."""
-        german = self.name.get("de") or next(iter(self.name.values()))
-        local = self.name.get(lang)
-        return german if not local or local == german or lang == "de" else f"{local} ({german})"
-
-
-@dataclass(frozen=True)
-class EventText:
-    title: str
-    description: str
-
-
-@dataclass(frozen=True)
-class Event:
-    """A dated (or not yet dated) event such as the students' welcome day."""
-
-    id: str
-    entry: str
-    texts: Mapping[str, EventText]
-    start: datetime | None = None
-    end: datetime | None = None
-    place: str = ""
-    contact: str = ""
-    url: str = ""
-    source: str = ""
-    reviewed: date | None = None
-
-    def text(self, lang: str) -> tuple[str, EventText]:
-        for code in (lang, FALLBACK, "de", *self.texts):
-            if code in self.texts:
-                return code, self.texts[code]
-        raise LookupError(self.id)
-
-    def is_upcoming(self, now: datetime) -> bool:
-        """True when the event has a date that has not passed yet."""
-        finish = self.end or self.start
-        return finish is not None and finish >= now
-
-
-@dataclass(frozen=True)
-class KnowledgeBase:
-    """An immutable, validated snapshot of ``knowledge/``."""
-
-    entries: Mapping[str, Entry]
-    contacts: Mapping[str, Contact]
-    events: Mapping[str, Event]
-    directory: str = ""
-    warnings: tuple[Problem, ...] = ()
-    fingerprint: str = ""
-
-    def coverage(self) -> dict[str, tuple[int, int]]:
-        """Per language: (entries with an answer, entries with enough question variants)."""
-        result = {}
-        for lang in SUPPORTED:
-            answered = sum(lang in e.texts for e in self.entries.values())
-            asked = sum(
-                lang in e.texts and len(e.texts[lang].questions) >= MIN_QUESTIONS
-                for e in self.entries.values()
-            )
-            result[lang] = (answered, asked)
-        return result
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -504,6 +387,59 @@ def _event(eid: str, data: Any, file: str, problems: list[Problem], today: date)
     )
 
 
+def _load_entries(root: Path, problems: list[Problem], today: date) -> dict[str, Entry]:
+    entry_dir = root / "entries"
+    files = sorted(entry_dir.glob("*.yaml")) + sorted(entry_dir.glob("*.yml"))
+    if not files:
+        problems.append(Problem("entries/", "has no .yaml files; add at least one entry"))
+    entries: dict[str, Entry] = {}
+    for path in files:
+        name = str(path.relative_to(root))
+        data = _read_yaml(path, root, problems)
+        entry = None if data is None else _entry(data, name, problems, today)
+        if entry is None:
+            continue
+        if entry.id in entries:
+            problems.append(Problem(
+                name, f"uses the id '{entry.id}' that {entries[entry.id].file} already uses; "
+                "ids must be unique", entry.id))
+            continue
+        if path.stem != entry.id:
+            problems.append(Problem(
+                name, f"holds entry '{entry.id}'; name the file {entry.id}.yaml so it is easy "
+                "to find", entry.id, "warning"))
+        entries[entry.id] = entry
+    return entries
+
+
+def _load_mapping(root: Path, filename: str, problems: list[Problem]) -> dict:
+    path = root / filename
+    if not path.exists():
+        return {}
+    data = _read_yaml(path, root, problems)
+    if data is not None and not isinstance(data, dict):
+        problems.append(Problem(filename, "must map ids to their fields (id: then the fields)"))
+        return {}
+    return data or {}
+
+
+def _cross_check(entries: Mapping[str, Entry], contacts: Mapping[str, Contact],
+                 events: Mapping[str, Event], problems: list[Problem]) -> None:
+    for entry in entries.values():
+        for cid in entry.contacts:
+            if cid not in contacts:
+                problems.append(Problem(entry.file, f"refers to contact '{cid}', which "
+                                                    "contacts.yaml does not define", entry.id))
+    for event in events.values():
+        if event.entry and event.entry not in entries:
+            problems.append(Problem("events.yaml", f"refers to entry '{event.entry}', which "
+                                                   "does not exist", event.id))
+        if event.contact and event.contact not in contacts:
+            problems.append(Problem("events.yaml", f"refers to contact '{event.contact}', "
+                                                   "which contacts.yaml does not define",
+                                    event.id))
+
+
 def load(directory: str | Path, today: date | None = None) -> KnowledgeBase:
     """Load and validate a knowledge directory.
 
@@ -515,61 +451,17 @@ def load(directory: str | Path, today: date | None = None) -> KnowledgeBase:
     problems: list[Problem] = []
     if not root.is_dir():
         raise KnowledgeError([Problem(str(root), "is not a folder; give the knowledge folder")])
-    entry_dir = root / "entries"
-    files = sorted(entry_dir.glob("*.yaml")) + sorted(entry_dir.glob("*.yml"))
-    if not files:
-        problems.append(Problem("entries/", "has no .yaml files; the bot needs at least one entry"))
-    entries: dict[str, Entry] = {}
-    for path in files:
-        name = str(path.relative_to(root))
-        data = _read_yaml(path, root, problems)
-        if data is None:
-            continue
-        entry = _entry(data, name, problems, today)
-        if entry is None:
-            continue
-        if entry.id in entries:
-            problems.append(Problem(name, f"uses the id '{entry.id}' that "
-                                          f"{entries[entry.id].file} already uses; ids must be unique",
-                                    entry.id))
-            continue
-        if path.stem != entry.id:
-            problems.append(Problem(name, f"holds entry '{entry.id}'; name the file "
-                                          f"{entry.id}.yaml so it is easy to find", entry.id,
-                                    "warning"))
-        entries[entry.id] = entry
-    contacts: dict[str, Contact] = {}
-    contacts_file = root / "contacts.yaml"
-    if contacts_file.exists():
-        data = _read_yaml(contacts_file, root, problems)
-        if data is not None and not isinstance(data, dict):
-            problems.append(Problem("contacts.yaml", "must map contact ids to their fields"))
-        elif data:
-            for cid, fields in data.items():
-                contacts[str(cid)] = _contact(str(cid), fields, "contacts.yaml", problems, today)
+    entries = _load_entries(root, problems, today)
+    contacts = {
+        str(cid): _contact(str(cid), fields, "contacts.yaml", problems, today)
+        for cid, fields in _load_mapping(root, "contacts.yaml", problems).items()
+    }
     events: dict[str, Event] = {}
-    events_file = root / "events.yaml"
-    if events_file.exists():
-        data = _read_yaml(events_file, root, problems)
-        if data is not None and not isinstance(data, dict):
-            problems.append(Problem("events.yaml", "must map event ids to their fields"))
-        elif data:
-            for eid, fields in data.items():
-                event = _event(str(eid), fields, "events.yaml", problems, today)
-                if event is not None:
-                    events[event.id] = event
-    for entry in entries.values():
-        for cid in entry.contacts:
-            if cid not in contacts:
-                problems.append(Problem(entry.file, f"refers to contact '{cid}', which "
-                                                    "contacts.yaml does not define", entry.id))
-    for event in events.values():
-        if event.entry and event.entry not in entries:
-            problems.append(Problem("events.yaml", f"refers to entry '{event.entry}', which "
-                                                   "does not exist", event.id))
-        if event.contact and event.contact not in contacts:
-            problems.append(Problem("events.yaml", f"refers to contact '{event.contact}', which "
-                                                   "contacts.yaml does not define", event.id))
+    for eid, fields in _load_mapping(root, "events.yaml", problems).items():
+        event = _event(str(eid), fields, "events.yaml", problems, today)
+        if event is not None:
+            events[event.id] = event
+    _cross_check(entries, contacts, events, problems)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise KnowledgeError(errors)

@@ -26,7 +26,7 @@ from rapidfuzz import fuzz, process
 
 from bot.emergency import is_emergency
 from bot.kb import Entry, KnowledgeBase
-from bot.text import normalize
+from bot.text import match_tokens
 
 KEYWORD_WEIGHT = 1.6  # a keyword staff chose is a stronger signal than a word in a variant
 TITLE_WEIGHT = 1.2
@@ -160,7 +160,7 @@ class Index:
 
     def rank(self, text: str) -> list[Candidate]:
         """Entries ranked by relevance to ``text``, best first (empty when nothing is known)."""
-        words = list(dict.fromkeys(normalize(text).split()))[:MAX_WORDS]
+        words = list(dict.fromkeys(match_tokens(text)))[:MAX_WORDS]
         query = " ".join(words)
         if not words or not self.ids:
             return []
@@ -239,18 +239,18 @@ def _bag(entry: Entry) -> tuple[dict[str, float], list[str]]:
     variants: list[str] = []
 
     def add(text: str, weight: float) -> None:
-        for token in normalize(text).split():
+        for token in match_tokens(text):
             bag[token] = max(bag.get(token, 0.0), weight)
 
     for text in entry.texts.values():
         for question in text.questions:
             add(question, 1.0)
-            variants.append(normalize(question))
+            variants.append(" ".join(match_tokens(question)))
         add(text.title, TITLE_WEIGHT)
-        variants.append(normalize(text.title))
+        variants.append(" ".join(match_tokens(text.title)))
     for keyword in entry.keywords:
         add(keyword, KEYWORD_WEIGHT)
-        variants.append(normalize(keyword))
+        variants.append(" ".join(match_tokens(keyword)))
     return bag, [v for v in variants if v]
 
 

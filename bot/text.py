@@ -66,3 +66,29 @@ def tokens(text: str) -> list[str]:
 def clip(text: str, limit: int) -> str:
     """Shorten ``text`` to at most ``limit`` characters, marking the cut with an ellipsis."""
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
+
+
+# Arabic clitics fused to the front of a word (normalised spelling: ك → ک) and Persian
+# plural endings; stripped so that "بالسکن", "والسکن" and "سکن" meet in the index.
+_AR_PREFIXES = ("وبال", "وال", "بال", "فال", "کال", "لل", "ال")
+_FA_SUFFIXES = ("هایی", "های", "ها")
+
+
+def stem(token: str) -> str:
+    """Light stemming for Arabic-script tokens; other scripts are returned unchanged."""
+    if not token or not "\u0600" <= token[0] <= "\u06ff":
+        return token
+    for prefix in _AR_PREFIXES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= 3:
+            token = token[len(prefix):]
+            break
+    for suffix in _FA_SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            return token[: -len(suffix)]
+    return token
+
+
+@lru_cache(maxsize=65536)
+def match_tokens(text: str) -> tuple[str, ...]:
+    """Normalised, lightly stemmed tokens: the vocabulary of the matching index."""
+    return tuple(stem(t) for t in normalize(text).split())

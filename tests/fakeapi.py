@@ -815,7 +815,7 @@ class FakeBotAPI:
                     return 0, None
                 if rule.error.status == 429:
                     self.rate_limit_hits += 1
-                raise rule.error
+                raise ApiError(rule.error.status, rule.error.description, rule.error.parameters)
             if canonical is None:
                 raise ApiError(404, "Not Found: method not found")
             result = getattr(self, f"_api_{canonical}")(call)
@@ -1130,10 +1130,10 @@ class FakeBotAPI:
         mime_type: str | None = None,
     ) -> _File:
         n = next(self._ids)
-        ext = (file_name or "").rpartition(".")[2] or {
+        ext = {
             "photo": "jpg", "voice": "oga", "audio": "mp3", "video": "mp4",
             "animation": "mp4", "video_note": "mp4", "sticker": "webp",
-        }.get(kind, "bin")
+        }.get(kind) or (file_name or "").rpartition(".")[2] or "bin"
         file = _File(
             file_id=f"FAKE-{kind}-{n:06d}-{self.bot_id}",
             file_unique_id=f"U{n:06d}",

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
+
+# python-telegram-bot 22 gives durations such as retry_after as timedelta only with this
+# switch; without it every 429 also raises a deprecation warning. Set before importing it.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from telegram import BotCommand, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatType, ParseMode

@@ -1,0 +1,141 @@
+"""The knowledge model: typed, immutable entries, contacts and events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.language import FALLBACK, SUPPORTED
+
+GROUPS: tuple[str, ...] = ("refugee", "student", "worker", "tourist", "all")
+DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MIN_QUESTIONS = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the knowledge base, located as precisely as possible."""
+
+    file: str
+    message: str
+    where: str = ""
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        place = f"{self.file}" + (f" [{self.where}]" if self.where else "")
+        return f"{self.severity}: {place}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Text:
+    """An entry's text in one language."""
+
+    title: str
+    answer: str
+    questions: tuple[str, ...]
+    updated: date | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One topic of the knowledge base."""
+
+    id: str
+    groups: tuple[str, ...]
+    texts: Mapping[str, Text]
+    contacts: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    source: str = ""
+    reviewed: date | None = None
+    emergency: bool = False
+    file: str = ""
+
+    def text(self, lang: str) -> tuple[str, Text]:
+        """The text in ``lang``, else English, else German, else any: (language used, text)."""
+        for code in (lang, FALLBACK, "de", *self.texts):
+            if code in self.texts:
+                return code, self.texts[code]
+        raise LookupError(self.id)  # unreachable: validation requires one language
+
+
+@dataclass(frozen=True)
+class Contact:
+    """An office or offer people are routed to."""
+
+    id: str
+    name: Mapping[str, str]
+    address: str = ""
+    location: tuple[float, float] | None = None
+    phone: str = ""
+    email: str = ""
+    url: str = ""
+    hours: Mapping[str, str] = field(default_factory=dict)
+    hours_note: Mapping[str, str] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    reviewed: date | None = None
+
+    def display_name(self, lang: str) -> str:
+        """The German name, with the translation in ``lang`` beside it when there is one."""
+        german = self.name.get("de") or next(iter(self.name.values()))
+        local = self.name.get(lang)
+        return german if not local or local == german or lang == "de" else f"{local} ({german})"
+
+
+@dataclass(frozen=True)
+class EventText:
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated (or not yet dated) event such as the students' welcome day."""
+
+    id: str
+    entry: str
+    texts: Mapping[str, EventText]
+    start: datetime | None = None
+    end: datetime | None = None
+    place: str = ""
+    contact: str = ""
+    url: str = ""
+    source: str = ""
+    reviewed: date | None = None
+
+    def text(self, lang: str) -> tuple[str, EventText]:
+        for code in (lang, FALLBACK, "de", *self.texts):
+            if code in self.texts:
+                return code, self.texts[code]
+        raise LookupError(self.id)
+
+    def is_upcoming(self, now: datetime) -> bool:
+        """True when the event has a date that has not passed yet."""
+        finish = self.end or self.start
+        return finish is not None and finish >= now
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """An immutable, validated snapshot of ``knowledge/``."""
+
+    entries: Mapping[str, Entry]
+    contacts: Mapping[str, Contact]
+    events: Mapping[str, Event]
+    directory: str = ""
+    warnings: tuple[Problem, ...] = ()
+    fingerprint: str = ""
+
+    def coverage(self) -> dict[str, tuple[int, int]]:
+        """Per language: (entries with an answer, entries with enough question variants)."""
+        result = {}
+        for lang in SUPPORTED:
+            answered = sum(lang in e.texts for e in self.entries.values())
+            asked = sum(
+                lang in e.texts and len(e.texts[lang].questions) >= MIN_QUESTIONS
+                for e in self.entries.values()
+            )
+            result[lang] = (answered, asked)
+        return result
