@@ -129,8 +129,12 @@ class Conversation:
 
     def _button(self, snap: Snapshot, incoming: Incoming, state: UserState):
         lang = self.ui_lang(state, incoming)
+        # Buttons under an answer carry the answer's language: "topic:housing|uk".
+        data, _bar, tag = incoming.data.partition("|")
+        if tag in SUPPORTED:
+            lang = tag
         _ = self._gettext(lang)
-        kind, _sep, value = incoming.data.partition(":")
+        kind, _sep, value = data.partition(":")
         if kind == "lang" and value in SUPPORTED:
             state = replace(state, lang=value)
             _ = self._gettext(value)
@@ -227,15 +231,15 @@ class Conversation:
                 replies.append(pin)
         if not entry.emergency:
             replies.append(Text(_("Did this answer help you?"), lang, ((
-                Button("👍 " + _("Helpful"), f"fb:{entry.id}:1"),
-                Button("👎 " + _("Not helpful"), f"fb:{entry.id}:0"),
+                Button("👍 " + _("Helpful"), f"fb:{entry.id}:1|{lang}"),
+                Button("👎 " + _("Not helpful"), f"fb:{entry.id}:0|{lang}"),
             ),)))
         return replies
 
     def _suggest_buttons(self, snap: Snapshot, lang: str, ids: tuple[str, ...],
                          heading: str) -> Text:
         rows = tuple(
-            (Button(snap.kb.entries[i].text(lang)[1].title, f"topic:{i}"),)
+            (Button(snap.kb.entries[i].text(lang)[1].title, f"topic:{i}|{lang}"),)
             for i in ids if i in snap.kb.entries
         )
         return Text(heading, lang, rows)
@@ -262,7 +266,7 @@ class Conversation:
         entries = [e for e in snap.kb.entries.values()
                    if group in e.groups or "all" in e.groups or group == "all"]
         entries.sort(key=lambda e: (group not in e.groups, e.text(lang)[1].title.casefold()))
-        rows = tuple((Button(e.text(lang)[1].title, f"topic:{e.id}"),) for e in entries)
+        rows = tuple((Button(e.text(lang)[1].title, f"topic:{e.id}|{lang}"),) for e in entries)
         rows += ((Button("↩ " + _("Other groups"), "menu"),),)
         return Text(_("Topics — tap one:"), lang, rows)
 

@@ -24,7 +24,7 @@ _LRI, _PDI, _RLM = "\u2066", "\u2069", "\u200f"
 # e-mails and links. It starts and ends with a letter or digit.
 _LTR_RUN = re.compile(
     r"[A-Za-z0-9\u00c0-\u024f+][A-Za-z0-9\u00c0-\u024f .,:;/@+()\-–&_#%?=~§]*"
-    r"[A-Za-z0-9\u00c0-\u024f)]|[A-Za-z0-9]"
+    r"[A-Za-z0-9\u00c0-\u024f]|[A-Za-z0-9]"
 )
 
 

@@ -49,7 +49,7 @@ def test_choose_language_then_group(core: Conversation) -> None:
     assert state.lang == "de"
     replies, state = core.handle(press("grp:student"), state)
     assert state.group == "student"
-    assert "topic:welcome-day" in buttons(replies)
+    assert "topic:welcome-day|de" in buttons(replies)
 
 
 def test_answer_has_text_contacts_pin_and_feedback(core: Conversation) -> None:
@@ -60,7 +60,7 @@ def test_answer_has_text_contacts_pin_and_feedback(core: Conversation) -> None:
     assert any("+49 3641 49-3800" in line for line in cards[0].lines)
     assert any("Mo.–Fr." not in line and "Mo." in line for line in cards[0].lines)
     assert any(isinstance(r, Venue) for r in replies)
-    assert buttons(replies) == ["fb:registration:1", "fb:registration:0"]
+    assert buttons(replies) == ["fb:registration:1|de", "fb:registration:0|de"]
 
 
 def test_question_language_wins_over_stored_language(core: Conversation) -> None:
