@@ -22,7 +22,7 @@ from bot.i18n import default_translator
 from bot.kb import KnowledgeBase, Problem, default_directory, load
 from bot.language import SUPPORTED
 from bot.model import Card, UserState
-from bot.storage import SQLiteStorage
+from bot.storage import DB_NAME, SQLiteStorage
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate a knowledge folder")
     check.add_argument("directory", nargs="?", help="folder (default: the loaded knowledge)")
+    check.add_argument("--gaps", action="store_true",
+                       help="list missing or outdated translations, most asked first")
+    check.add_argument("--data-dir", help="database to rank gaps by demand (default: "
+                                          "$WELCOME_BOT_DATA_DIR or ./data, if it exists)")
+
+    unanswered = sub.add_parser("unanswered", help="questions the bot could not answer, "
+                                                   "grouped, for staff")
+    unanswered.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+    unanswered.add_argument("--data-dir", help="where the database lives (default: "
+                                               "$WELCOME_BOT_DATA_DIR or ./data)")
 
     sub.add_parser("export", help="print the knowledge base as JSON")
 
@@ -130,6 +140,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     for problem in kb.warnings:
         out.write(f"  {problem}\n")
+    if args.gaps:
+        from bot import staff
+
+        db = data_dir(args.data_dir) / DB_NAME
+        demand = staff.demand_by_language(SQLiteStorage(db)) if db.exists() else {}
+        out.write(staff.gaps(kb, demand) + "\n")
     out.write(coverage_table(kb))
     out.write(f"OK: {len(kb.entries)} entries, {len(kb.contacts)} contacts, "
               f"{len(kb.events)} events, {len(kb.warnings)} warning(s).\n")
@@ -190,6 +206,38 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+
+
+
+def data_dir(option: str | None) -> Path:
+    return Path(option or os.environ.get("WELCOME_BOT_DATA_DIR") or "data")
+
+
+def cmd_unanswered(args: argparse.Namespace, out: TextIO) -> int:
+    import csv
+
+    from bot import staff
+
+    db = data_dir(args.data_dir) / DB_NAME
+    if not db.exists():
+        raise BotError(f"no database at {db}; give --data-dir (where 'welcome-bot run' keeps it)")
+    groups = staff.group_declined(SQLiteStorage(db).declined(2000))
+    if args.csv:
+        writer = csv.writer(out)
+        writer.writerow(["group", "count", "languages", "closest_entry", "example", "all"])
+        for g in groups:
+            writer.writerow([g.key, len(g.ids), " ".join(sorted(g.langs)),
+                             g.closest.most_common(1)[0][0], g.texts[0], " | ".join(g.texts)])
+        return 0
+    if not groups:
+        out.write("No unanswered questions waiting.\n")
+    for g in groups:
+        langs = ", ".join(f"{k} {v}" for k, v in g.langs.most_common())
+        out.write(f"#{g.key} ×{len(g.ids)} [{langs}] closest: {g.closest.most_common(1)[0][0]}"
+                  f"\n    {g.texts[0]}\n")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     from bot.config import Settings
     from bot.tg.app import run
@@ -206,7 +254,7 @@ def cmd_chat(args: argparse.Namespace, out: TextIO) -> int:
 
 
 COMMANDS = {"run": cmd_run, "chat": cmd_chat, "ask": cmd_ask, "check": cmd_check,
-            "export": None, "eval": cmd_eval}
+            "export": None, "eval": cmd_eval, "unanswered": cmd_unanswered}
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:

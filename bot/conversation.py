@@ -299,6 +299,21 @@ class Conversation:
             replies.append(Text(body, used, buttons))
         return replies
 
+    def announcement(self, snap: Snapshot, event_id: str, lang: str) -> list[Reply]:
+        """The announcement of an event for one subscriber, in their language."""
+        event = snap.kb.events[event_id]
+        used, text = event.text(lang)
+        lines = [f"📣 {text.title}"]
+        when = cards.event_when(event, lang)
+        if when:
+            lines.append(f"📅 {when}")
+        if event.place:
+            lines.append(f"📍 {event.place}")
+        body = "\n".join(lines) + f"\n\n{text.description}"
+        if event.url:
+            body += f"\n🔗 {event.url}"
+        return [Text(body, used)]
+
     def _labels(self, lang: str) -> dict[str, str]:
         _ = self._gettext(lang)
         return {"hours": _("Opening hours")}

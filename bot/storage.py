@@ -16,6 +16,7 @@ from bot.errors import StorageError
 from bot.model import UserState
 
 SCHEMA_VERSION = 1
+DB_NAME = "welcome-bot.sqlite3"  # inside the data directory
 RETENTION_DAYS = 180
 
 _SCHEMA = """
@@ -36,6 +37,12 @@ CREATE TABLE IF NOT EXISTS questions (
     decision TEXT NOT NULL, entry TEXT);
 CREATE TABLE IF NOT EXISTS sent_reminders (
     user TEXT NOT NULL, event TEXT NOT NULL, PRIMARY KEY (user, event));
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, staff TEXT NOT NULL, action TEXT NOT NULL,
+    detail TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS announcements (
+    id INTEGER PRIMARY KEY, event TEXT NOT NULL, at TEXT NOT NULL, sent INTEGER NOT NULL,
+    skipped INTEGER NOT NULL, failed INTEGER NOT NULL);
 """
 
 
@@ -45,10 +52,6 @@ class Storage(Protocol):
     def get_user(self, user: str) -> UserState: ...
     def set_user(self, user: str, state: UserState) -> None: ...
     def forget(self, user: str) -> None: ...
-    def forget_chat(self, chat: str) -> None:
-        """A chat that blocked the bot gets no more reminders."""
-        self._run("DELETE FROM subscriptions WHERE chat=?", (chat,))
-
     def subscribe(self, user: str, chat: str, event: str, lang: str) -> None: ...
     def unsubscribe(self, user: str, event: str) -> None: ...
     def subscriptions(self, user: str) -> list[str]: ...
@@ -153,6 +156,43 @@ class SQLiteStorage:
         """Most recent unhandled declined questions: (id, day, lang, text, closest entry)."""
         return self._run("SELECT id, day, lang, text, closest FROM declined WHERE handled=0 "
                          "ORDER BY id DESC LIMIT ?", (limit,))
+
+    def mark_handled(self, ids: list[int]) -> int:
+        """Mark declined questions as handled by staff; returns how many changed."""
+        changed = 0
+        for qid in ids:
+            changed += len(self._run("UPDATE declined SET handled=1 WHERE id=? AND handled=0 "
+                                     "RETURNING id", (qid,)))
+        return changed
+
+    def audit(self, staff: str, action: str, detail: str = "") -> None:
+        """Append to the audit log: who (staff id), when, what."""
+        self._run("INSERT INTO audit (at, staff, action, detail) VALUES (?, ?, ?, ?)",
+                  (datetime.now().isoformat(timespec="seconds"), staff, action, detail[:500]))
+
+    def audit_log(self, limit: int = 50) -> list[tuple[str, str, str, str]]:
+        return self._run("SELECT at, staff, action, detail FROM audit ORDER BY id DESC LIMIT ?",
+                         (limit,))
+
+    def last_announcement(self, event: str) -> datetime | None:
+        rows = self._run("SELECT at FROM announcements WHERE event=? ORDER BY id DESC LIMIT 1",
+                         (event,))
+        return datetime.fromisoformat(rows[0][0]) if rows else None
+
+    def record_announcement(self, event: str, sent: int, skipped: int, failed: int) -> None:
+        self._run("INSERT INTO announcements (event, at, sent, skipped, failed) "
+                  "VALUES (?, ?, ?, ?, ?)",
+                  (event, datetime.now().isoformat(timespec="seconds"), sent, skipped, failed))
+
+    def question_counts(self, since: str) -> list[tuple[str, str | None, str, str | None, int]]:
+        """(language, group, decision, entry, count) of questions asked since a day."""
+        return self._run("SELECT lang, grp, decision, entry, COUNT(*) FROM questions "
+                         "WHERE day >= ? GROUP BY lang, grp, decision, entry", (since,))
+
+    def feedback_counts(self, since: str) -> list[tuple[str, int, int]]:
+        """(entry, helpful, not helpful) since a day."""
+        return self._run("SELECT entry, SUM(helpful), SUM(1 - helpful) FROM feedback "
+                         "WHERE day >= ? GROUP BY entry", (since,))
 
     def purge(self, now: datetime | None = None) -> None:
         """Delete staff data older than the retention period stated in /privacy."""

@@ -36,10 +36,11 @@ from bot.cards import event_when
 from bot.config import Settings
 from bot.conversation import Conversation, Snapshot
 from bot.i18n import default_translator
-from bot.kb import load
+from bot.kb import fingerprint, load
 from bot.language import SUPPORTED
 from bot.model import Incoming, Reply, Text
-from bot.storage import SQLiteStorage
+from bot.storage import DB_NAME, SQLiteStorage
+from bot.tg import staffcmd
 from bot.tg.render import render
 
 log = logging.getLogger(__name__)
@@ -115,10 +116,11 @@ class TelegramBot:
         self.storage = storage
         self.settings = settings
         self.username = ""
+        self.watched = fingerprint(settings.knowledge_dir)
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
-                      replies: list[Reply]) -> None:
-        """Send the planned messages in order; stop quietly if the user blocked the bot."""
+                      replies: list[Reply], raise_errors: bool = False) -> bool:
+        """Send the planned messages in order; False (or Forbidden) if the user blocked us."""
         for out in render(replies):
             try:
                 if out.venue is not None:
@@ -132,7 +134,10 @@ class TelegramBot:
             except Forbidden:
                 log.info("a user blocked the bot or left the chat; their reminders are removed")
                 self.storage.forget_chat(str(chat_id))
-                return
+                if raise_errors:
+                    raise
+                return False
+        return True
 
     def incoming(self, update: Update, kind: str, **fields: Any) -> Incoming:
         user = update.effective_user
@@ -177,6 +182,10 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     name, _at, target = head[1:].partition("@")
     if target and target.lower() != service.username.lower():
         return  # a command for another bot in a group
+    user = update.effective_user
+    if name.lower() in staffcmd.COMMANDS and staffcmd.is_staff(service, user and user.id):
+        await staffcmd.run(service, context, message.chat_id, user.id, name.lower(), tuple(args))
+        return
     await service.process(update, context, service.incoming(
         update, "command", command=name, args=tuple(args)))
 
@@ -273,6 +282,8 @@ async def post_init(app: Application) -> None:
                         type(exc).__name__)
     if app.job_queue is not None:
         app.job_queue.run_repeating(check_reminders, interval=REMINDER_CHECK_SECONDS, first=1)
+        app.job_queue.run_repeating(staffcmd.watch_knowledge, interval=staffcmd.WATCH_SECONDS,
+                                    first=staffcmd.WATCH_SECONDS)
 
 
 async def post_shutdown(app: Application) -> None:
@@ -339,7 +350,7 @@ def run(settings: Settings) -> int:
                         level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines contain the token
     kb = load(settings.knowledge_dir)
-    storage = SQLiteStorage(settings.data_dir / "welcome-bot.sqlite3")
+    storage = SQLiteStorage(settings.data_dir / DB_NAME)
     storage.purge()
     conv = Conversation(Snapshot.build(kb), default_translator(), storage)
     app = build_application(settings, conv, storage)

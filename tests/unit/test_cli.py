@@ -147,3 +147,28 @@ def test_python_dash_m_bot_works() -> None:
     result = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0 and "welcome-bot" in result.stdout
+
+
+def test_unanswered_cli_groups_and_csv(tmp_path: Path) -> None:
+    from bot.storage import DB_NAME, SQLiteStorage
+
+    store = SQLiteStorage(tmp_path / DB_NAME)
+    for text in ("who won the match yesterday", "who won the match yesterday?", "pizza dough"):
+        store.record_declined(text, "en", None)
+    store.close()
+    code, out = run(["unanswered", "--data-dir", str(tmp_path)])
+    assert code == 0 and "×2" in out and "pizza dough" in out
+    code, out = run(["unanswered", "--csv", "--data-dir", str(tmp_path)])
+    assert code == 0 and out.splitlines()[0].startswith("group,count,languages")
+
+
+def test_unanswered_without_database(tmp_path: Path, capsys) -> None:
+    code, _ = run(["unanswered", "--data-dir", str(tmp_path / "none")])
+    assert code == 2 and "no database" in capsys.readouterr().err
+
+
+def test_check_gaps(kb_copy: Path) -> None:
+    out = io.StringIO()
+    assert cli.main(["check", "--gaps", "--data-dir", str(kb_copy / "nodb"), str(kb_copy)],
+                    out=out) == 0
+    assert "uk: missing" in out.getvalue() and "welcome-day" in out.getvalue()
