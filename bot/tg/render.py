@@ -48,22 +48,32 @@ def _escape(text: str, lang: str) -> str:
     return html.escape(isolate(text, lang), quote=False)
 
 
+def _cut(text: str, lang: str, budget: int) -> list[str]:
+    """Cut plain text so each piece, once isolated and escaped, fits in ``budget`` units."""
+    pieces = []
+    while utf16_len(_escape(text, lang)) > budget:
+        size, cut, space = 0, 0, -1
+        for i, ch in enumerate(text):
+            size += utf16_len(_escape(ch, lang)) + (2 if lang in RTL else 0)
+            if size > budget:
+                break
+            cut = i + 1
+            if ch in " \n":
+                space = i
+        if space > budget // 3:
+            cut = space
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip()
+    return [*pieces, text] if text else pieces
+
+
 def _pieces(plain: str, lang: str, bold_first_line: bool = False) -> list[str]:
     """Escaped HTML paragraphs, none longer than the limit (long ones cut at whitespace)."""
     out = []
     for number, paragraph in enumerate(plain.split("\n\n")):
-        chunks = [paragraph]
-        while chunks and utf16_len(_escape(chunks[-1], lang)) > LIMIT - 100:
-            long = chunks.pop()
-            cut = long.rfind("\n", 0, 3000)
-            if cut < 1000:
-                cut = long.rfind(" ", 0, 3000)
-            if cut < 1000:
-                cut = 3000
-            chunks.extend([long[:cut], long[cut:].lstrip()])
-        for chunk in chunks:
+        for part, chunk in enumerate(_cut(paragraph, lang, LIMIT - 100)):
             escaped = _escape(chunk, lang)
-            if bold_first_line and number == 0 and chunk is chunks[0]:
+            if bold_first_line and number == 0 and part == 0:
                 head, sep, tail = escaped.partition("\n")
                 escaped = f"<b>{head}</b>{sep}{tail}"
             out.append(escaped)

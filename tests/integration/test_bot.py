@@ -195,3 +195,22 @@ async def test_per_user_order_and_concurrency(fake: FakeBotAPI, bot) -> None:
         first = [m["text"] for m in fake.sent(user)]
         assert first[0].startswith("Just write your question")
         assert first[1].startswith("What I store")
+
+
+async def test_a_failing_update_gets_an_apology_and_others_go_on(fake: FakeBotAPI, bot) -> None:
+    service = bot.bot_data["service"]
+    original = service.conv.handle
+
+    def flaky(incoming, state):
+        if incoming.text == "boom":
+            raise RuntimeError("simulated bug")
+        return original(incoming, state)
+
+    service.conv.handle = flaky
+    fake.push_message(801, "boom", language_code="en")
+    fake.push_message(802, "/help", language_code="en")
+    apology = await fake.wait_for_sent(801, 1)
+    assert "Sorry, something went wrong" in apology[0]["text"]
+    assert (await fake.wait_for_sent(802, 1))[0]["text"].startswith("Just write")
+    fake.push_message(801, "/help", language_code="en")
+    await fake.wait_for_sent(801, 2)
