@@ -75,7 +75,7 @@ def main() -> int:
             acc = float(np.mean((answered & (y == 1))[scoped]))
             in_declined = float(np.mean(declined[scoped]))
             oos_declined = float(np.mean(declined[~scoped])) if (~scoped).any() else 1.0
-            if in_declined > 0.05 or oos_declined < 0.80:
+            if in_declined > 0.05 or oos_declined < 0.85:
                 continue
             key = (acc, oos_declined, -in_declined)
             if best is None or key > best[0]:
