@@ -206,6 +206,9 @@ class Conversation:
         contact = snap.kb.contacts.get(WELCOME_CONTACT)
         if contact:
             replies.append(cards.contact_card(contact, lang, self._labels(lang)))
+        if match.suggestions:
+            replies.append(self._suggest_buttons(snap, lang, match.suggestions,
+                                                 _("Maybe one of these topics helps:")))
         replies.append(Text(_("You can also choose a topic:"), lang,
                             ((Button(_("Topics"), "menu"),),)))
         return replies

@@ -47,8 +47,9 @@ class Thresholds:
     answer: float = 0.28
     suggest: float = 0.28
     sure: float = 0.9  # below this, an answer also offers the close runners-up
+    maybe: float = 0.1  # a declined message this close still shows its nearest topics
     max_suggestions: int = 3
-    suggest_floor: float = 0.8  # a suggestion must reach this share of the top score
+    suggest_floor: float = 0.7  # a suggestion must reach this share of the top score
 
 
 FEATURES = ("coverage", "rerank", "margin", "strength", "unknown")
@@ -227,10 +228,14 @@ class Index:
             others = tuple(c.entry for c in candidates if c.entry != self.emergency_id)[:2]
             return Match("answer", self.emergency_id, max(confidence, 0.9), others,
                          tuple(candidates), emergency=True)
-        if not candidates or confidence < t.suggest:
-            return Match("decline", None, round(confidence, 3), (), tuple(candidates))
+        if not candidates:
+            return Match("decline", None, round(confidence, 3), (), ())
         floor = candidates[0].score * t.suggest_floor
         close = tuple(c.entry for c in candidates[1:] if c.score >= floor)
+        if confidence < t.suggest:
+            # Declined, but a faint match is still offered beside the human contact.
+            maybe = (candidates[0].entry, *close)[:2] if confidence >= t.maybe else ()
+            return Match("decline", None, round(confidence, 3), maybe, tuple(candidates))
         if confidence >= t.answer:
             related = close[: t.max_suggestions - 1] if confidence < t.sure else ()
             return Match("answer", candidates[0].entry, round(confidence, 3), related,
