@@ -124,21 +124,20 @@ class Outgoing:
 
 
 def render(replies: list[Reply]) -> list[Outgoing]:
-    """Plan the messages: text and cards together, then map pins, then keyboards last."""
+    """Plan as few messages as possible: all text and cards together, every keyboard row
+    under the last of them, then the map pins (each message costs rate-limit budget)."""
     paragraphs: list[str] = []
+    rows: list[tuple[Button, ...]] = []
     venues: list[Outgoing] = []
-    keyed: list[Outgoing] = []
     for reply in replies:
         if isinstance(reply, Venue):
             venues.append(Outgoing(venue=reply))
         elif isinstance(reply, Card):
             paragraphs.extend(_pieces("\n".join([reply.title, *reply.lines]), reply.lang, True))
-        elif isinstance(reply, Text) and reply.buttons:
-            parts = pack(_pieces(reply.text, reply.lang))
-            keyed.extend(Outgoing(text=p) for p in parts[:-1])
-            keyed.append(Outgoing(text=parts[-1] if parts else "…",
-                                  markup=keyboard(reply.buttons)))
-        elif isinstance(reply, Text) and reply.text.strip():
-            paragraphs.extend(_pieces(reply.text, reply.lang))
+        elif isinstance(reply, Text) and (reply.text.strip() or reply.buttons):
+            paragraphs.extend(_pieces(reply.text or "…", reply.lang))
+            rows.extend(reply.buttons)
     messages = [Outgoing(text=m) for m in pack(paragraphs)]
-    return messages + venues + keyed
+    if rows and messages:
+        messages[-1] = Outgoing(text=messages[-1].text, markup=keyboard(tuple(rows)))
+    return messages + venues

@@ -27,7 +27,7 @@ def callbacks(messages: list[dict]) -> list[str]:
 
 async def test_start_offers_languages_in_client_language(fake: FakeBotAPI, bot) -> None:
     fake.push_message(101, "/start", language_code="uk")
-    sent = await fake.wait_for_sent(101, 3)
+    sent = await fake.wait_for_sent(101, 1)
     assert "Єн" in sent[0]["text"] or "Ласкаво" in sent[0]["text"]
     labels = [b["text"] for m in sent for row in (m.get("reply_markup") or {}).get(
         "inline_keyboard", []) for b in row]
@@ -56,12 +56,13 @@ async def test_localized_command_menus_are_published(fake: FakeBotAPI, bot) -> N
 async def test_question_gets_answer_contact_and_feedback(fake: FakeBotAPI, bot, lang: str,
                                                          question: str, expect: str) -> None:
     fake.push_message(202, question, language_code=lang)
-    sent = await fake.wait_for_sent(202, 2)
+    sent = await fake.wait_for_sent(202, 1)
     await asyncio.sleep(0.3)
     sent = fake.sent(202)
     assert expect in texts(sent)
     assert "Engelplatz 1" in texts(sent)
-    assert callbacks(sent)[-2:] == [f"fb:registration:1|{lang}", f"fb:registration:0|{lang}"]
+    assert f"fb:registration:1|{lang}" in callbacks(sent)
+    assert f"fb:registration:0|{lang}" in callbacks(sent)
     if lang in ("ar", "fa"):
         raw = sent[0]["raw_text"]
         assert f"{LRI}Bürgerservice{PDI}" in raw or f"{LRI}Anmeldung" in raw
@@ -69,7 +70,7 @@ async def test_question_gets_answer_contact_and_feedback(fake: FakeBotAPI, bot, 
 
 async def test_feedback_button(fake: FakeBotAPI, bot) -> None:
     fake.push_message(303, "wo melde ich meine wohnung an", language_code="de")
-    await fake.wait_for_sent(303, 2)
+    await fake.wait_for_sent(303, 1)
     fake.push_callback(303, "fb:registration:1|de")
     await fake.wait_until(lambda: any("Danke" in (m.get("text") or "") for m in fake.sent(303)))
     assert fake.called("answerCallbackQuery")
@@ -90,7 +91,7 @@ async def test_emergency_first(fake: FakeBotAPI, bot) -> None:
 
 async def test_decline_names_the_welcome_center(fake: FakeBotAPI, bot) -> None:
     fake.push_message(306, "who won the champions league final?", language_code="en")
-    sent = await fake.wait_for_sent(306, 2)
+    sent = await fake.wait_for_sent(306, 1)
     assert "Welcome Center" in texts(sent)
 
 
@@ -124,16 +125,16 @@ async def test_unknown_command_and_forged_button(fake: FakeBotAPI, bot) -> None:
     sent = await fake.wait_for_sent(312, 1)
     assert "/frobnicate" in sent[0]["text"]
     fake.push_callback(312, "topic:does-not-exist-any-more")
-    await fake.wait_for_sent(312, 3)
+    await fake.wait_for_sent(312, 2)
     assert "out of date" in texts(fake.sent(312))
 
 
 async def test_language_choice_survives_restart_and_forget(fake: FakeBotAPI, tmp_path) -> None:
     async with running_bot(fake, tmp_path):
         fake.push_message(401, "/start", language_code="en")
-        await fake.wait_for_sent(401, 3)
+        await fake.wait_for_sent(401, 1)
         fake.push_callback(401, "lang:ar")
-        await fake.wait_for_sent(401, 5)
+        await fake.wait_for_sent(401, 2)
     async with running_bot(fake, tmp_path):
         count = len(fake.sent(401))
         fake.push_message(401, "/help", language_code="en")

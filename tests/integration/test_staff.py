@@ -67,7 +67,7 @@ async def test_reload_valid_and_broken_while_users_chat(fake: FakeBotAPI, tmp_pa
         reply = await say(fake, STAFF, "/reload")
         assert "Reloaded 37 entries" in reply and "changed: registration" in reply
         for user in range(1000, 1010):
-            await fake.wait_for_sent(user, 2)
+            await fake.wait_for_sent(user, 1)
         answer = await say(fake, 1011, "wo melde ich meine wohnung an", "de")
         assert "NEU: Termine auch samstags." in answer
         # a broken file is refused; the bot keeps answering from the previous version

@@ -48,12 +48,16 @@ def test_keyboard_goes_on_the_last_part_and_long_data_is_dropped() -> None:
     assert keyboard(((Button("bad", "é" * 33),),)) is None  # 66 bytes
 
 
-def test_order_text_then_venues_then_keyboards() -> None:
+def test_one_message_with_every_keyboard_row_then_venues() -> None:
     out = render([Text("answer", "en"), Card("Office", ("x",), "en"),
                   Venue(50.9, 11.5, "Office", "Markt 1"),
-                  Text("helpful?", "en", ((Button("yes", "fb:a:1"),),))])
-    assert "answer" in out[0].text and "Office" in out[0].text
-    assert out[1].venue is not None and out[2].markup is not None
+                  Text("helpful?", "en", ((Button("yes", "fb:a:1"),),)),
+                  Text("related:", "en", ((Button("b", "topic:b"),),))])
+    assert len(out) == 2
+    assert "answer" in out[0].text and "Office" in out[0].text and "related:" in out[0].text
+    rows = out[0].markup.inline_keyboard
+    assert [r[0].callback_data for r in rows] == ["fb:a:1", "topic:b"]
+    assert out[1].venue is not None
 
 
 def test_pack() -> None:
