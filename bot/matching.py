@@ -32,7 +32,8 @@ KEYWORD_WEIGHT = 1.6  # a keyword staff chose is a stronger signal than a word i
 TITLE_WEIGHT = 1.2
 RERANK_TOP = 8
 MIN_FUZZY_LEN = 4
-MAX_WORDS = 80  # a longer message is matched on its first 80 distinct words
+MAX_WORDS = 80
+PHRASE_BONUS = 0.3  # added to coverage when a multi-word keyword occurs whole  # a longer message is matched on its first 80 distinct words
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,15 @@ class Index:
             if len(token) >= MIN_FUZZY_LEN + 1:
                 self._by_prefix[token[:MIN_FUZZY_LEN]].append(token)
         self._long_vocab = [t for t in self.vocab if len(t) >= MIN_FUZZY_LEN]
+        # Multi-word keywords ("مكتب الأجانب", "Agentur für Arbeit") found whole in a
+        # message are strong evidence: indexed by their rarest word.
+        self._phrases: dict[str, list[tuple[int, frozenset[str]]]] = defaultdict(list)
+        for i, entry in enumerate(kb.entries.values()):
+            for keyword in entry.keywords:
+                words = frozenset(match_tokens(keyword))
+                if len(words) >= 2:
+                    rarest = max(words, key=lambda w: self.idf.get(w, 0.0))
+                    self._phrases[rarest].append((i, words))
         self._expand = lru_cache(maxsize=50_000)(self._expand_uncached)
 
     def _expand_uncached(self, token: str) -> tuple[tuple[str, float], ...]:
@@ -190,6 +200,11 @@ class Index:
         if weight_sum <= 0:
             return []
         coverage = total / weight_sum
+        present = set(words)
+        for word in present:
+            for i, phrase in self._phrases.get(word, ()):
+                if phrase <= present:
+                    coverage[i] += PHRASE_BONUS
         order = np.argsort(-coverage)[:RERANK_TOP]
         order = [int(i) for i in order if coverage[i] > 0]
         if not order:
