@@ -33,7 +33,7 @@ TITLE_WEIGHT = 1.2
 RERANK_TOP = 8
 MIN_FUZZY_LEN = 4
 MAX_WORDS = 80
-PHRASE_BONUS = 0.3  # added to coverage when a multi-word keyword occurs whole  # a longer message is matched on its first 80 distinct words
+PHRASE_BONUS = 0.3  # added to coverage when a multi-word keyword occurs whole
 
 
 @dataclass(frozen=True)
