@@ -32,7 +32,7 @@ KEYWORD_WEIGHT = 1.6  # a keyword staff chose is a stronger signal than a word i
 TITLE_WEIGHT = 1.2
 RERANK_TOP = 8
 MIN_FUZZY_LEN = 4
-MAX_WORDS = 80
+MAX_WORDS = 80  # a longer message is matched on its first 80 distinct words
 PHRASE_BONUS = 0.3  # added to coverage when a multi-word keyword occurs whole
 
 
