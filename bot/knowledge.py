@@ -81,7 +81,9 @@ class Contact:
         """The German name, with the translation in ``lang`` beside it when there is one."""
         german = self.name.get("de") or next(iter(self.name.values()))
         local = self.name.get(lang)
-        return german if not local or local == german or lang == "de" else f"{local} ({german})"
+        if not local or lang == "de" or german.casefold() in local.casefold():
+            return local or german  # a translation that already names the office in German
+        return f"{local} ({german})"
 
 
 @dataclass(frozen=True)
