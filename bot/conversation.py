@@ -91,7 +91,7 @@ class Conversation:
         command = incoming.command.lower()
         if command == "start":
             state = replace(state, lang=lang)
-            return [Text(_("Welcome to Jena! 👋 I answer questions of newcomers — in your "
+            return [Text(_("Welcome to Jena! 👋 I answer questions from newcomers — in your "
                            "language — and tell you which office can help."), lang),
                     self._language_picker(lang), self._group_picker(lang)], state
         if command == "language":

@@ -316,7 +316,8 @@ DESCRIPTIONS = {
 }
 ABOUT = _("Welcome to Jena! Ask me about registering your address, the foreigners' "
           "authority, German courses, housing, jobs, studying and more — in your language. "
-          "I tell you which office helps, with address, opening hours and phone. In an "
+          "I tell you which office helps, with address, opening hours and phone where "
+          "known. In an "
           "emergency call 112 or 110.")
 SHORT_ABOUT = _("Questions about life in Jena? Ask in your language.")
 APOLOGY = _("Sorry, something went wrong on my side. Please try again in a moment.")
