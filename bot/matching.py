@@ -34,6 +34,7 @@ RERANK_TOP = 8
 MIN_FUZZY_LEN = 4
 MAX_WORDS = 80  # a longer message is matched on its first 80 distinct words
 PHRASE_BONUS = 0.3  # added to coverage when a multi-word keyword occurs whole
+UNKNOWN_WEIGHT = 0.6  # share of the largest IDF an unknown word adds to a message's weight
 
 
 @dataclass(frozen=True)
@@ -187,8 +188,8 @@ class Index:
             if not matches:
                 # An unknown word counts as informative: the message is about something else.
                 if len(word) > 2 and not word.isdigit():
-                    weight_sum += 0.6 * self.max_idf
-                    unknown += 0.6 * self.max_idf
+                    weight_sum += UNKNOWN_WEIGHT * self.max_idf
+                    unknown += UNKNOWN_WEIGHT * self.max_idf
                 continue
             best_idf = max(self.idf[t] * s for t, s in matches)
             weight_sum += best_idf
