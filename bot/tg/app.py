@@ -269,6 +269,11 @@ async def check_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
         await service.deliver(context, int(chat), [Text(body, lang)])
 
 
+async def purge_old_data(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily: delete staff data older than the retention /privacy states (180 days)."""
+    _service(context).storage.purge()
+
+
 async def post_init(app: Application) -> None:
     """Learn our username; publish localized command menus and descriptions."""
     service: TelegramBot = app.bot_data["service"]
@@ -290,6 +295,7 @@ async def post_init(app: Application) -> None:
                         type(exc).__name__)
     if app.job_queue is not None:
         app.job_queue.run_repeating(check_reminders, interval=REMINDER_CHECK_SECONDS, first=1)
+        app.job_queue.run_repeating(purge_old_data, interval=24 * 3600, first=3600)
         app.job_queue.run_repeating(staffcmd.watch_knowledge, interval=staffcmd.WATCH_SECONDS,
                                     first=staffcmd.WATCH_SECONDS)
 
