@@ -190,6 +190,9 @@ class Conversation:
         _ = self._gettext(lang)
         if match.decision == "answer" and match.entry in snap.kb.entries:
             replies = self._answer(snap, snap.kb.entries[match.entry], lang, match)
+            if match.emergency and not snap.kb.entries[match.entry].emergency:
+                replies.insert(0, Text(_("If someone is in danger right now: call 112 "
+                                         "(ambulance, fire brigade) or 110 (police)."), lang))
             if match.suggestions:
                 heading = (_("If your question was about something else:") if match.emergency
                            else _("Related topics:"))

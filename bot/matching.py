@@ -241,6 +241,13 @@ class Index:
             runner = candidates[1].score if len(candidates) > 1 else 0.0
             confidence = self.calibration.probability(top.features(runner))
         if self.emergency_id and is_emergency(text):
+            # Never declined. A message that clearly belongs to another entry (a child's
+            # fever on a Sunday: doctors, 116117) gets that entry, and the conversation
+            # puts 112/110 first; otherwise the emergency entry itself.
+            top = candidates[0].entry if candidates else None
+            if top and top != self.emergency_id and confidence >= t.sure:
+                return Match("answer", top, round(confidence, 3), (self.emergency_id,),
+                             tuple(candidates), emergency=True)
             others = tuple(c.entry for c in candidates if c.entry != self.emergency_id)[:2]
             return Match("answer", self.emergency_id, max(confidence, 0.9), others,
                          tuple(candidates), emergency=True)

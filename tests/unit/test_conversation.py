@@ -150,3 +150,10 @@ def test_media_gets_a_friendly_hint(core: Conversation) -> None:
 def test_answer_text_skips_buttons(core: Conversation) -> None:
     replies, _ = core.handle(say("registration appointment"), UserState())
     assert "Did this answer help" not in answer_text(replies)
+
+
+def test_emergency_words_in_a_question_for_another_entry(core: Conversation) -> None:
+    # clearly a registration question, but it mentions an accident: 112/110 come first
+    replies, _ = core.handle(say("wo melde ich meine wohnung an nach dem unfall"), UserState())
+    assert "112" in replies[0].text and "110" in replies[0].text
+    assert "zwei Wochen" in replies[1].text
