@@ -18,7 +18,7 @@ from bot.matching import Index, Match
 from bot.model import Button, Card, Incoming, Reply, Text, UserState, Venue
 from bot.privacy import scrub
 from bot.storage import Storage
-from bot.text import clip, normalize
+from bot.text import clip
 
 WELCOME_CONTACT = "welcome-center"
 MAX_QUESTION = 1000  # longer messages are matched on their beginning
@@ -35,15 +35,8 @@ class Snapshot:
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Snapshot:
-        ignore = frozenset(
-            normalize(word) for e in kb.entries.values() for k in e.keywords for word in k.split()
-            if _is_latin(word)
-        )
-        return cls(kb, Index(kb), ignore)
-
-
-def _is_latin(word: str) -> bool:
-    return all(ch.isascii() or not ch.isalpha() or "\u00c0" <= ch <= "\u024f" for ch in word)
+        index = Index(kb)
+        return cls(kb, index, index.ignore)
 
 
 class Conversation:
