@@ -359,17 +359,22 @@ def build_application(settings: Settings, conv: Conversation,
     return app
 
 
+def create_application(settings: Settings) -> Application:
+    """Load the knowledge base, open the database, and wire the application."""
+    kb = load(settings.knowledge_dir)
+    storage = SQLiteStorage(settings.data_dir / DB_NAME)
+    storage.purge()
+    conv = Conversation(Snapshot.build(kb), default_translator(), storage)
+    log.info("knowledge: %d entries; data: %s", len(kb.entries), settings.data_dir)
+    return build_application(settings, conv, storage)
+
+
 def run(settings: Settings) -> int:
     """Load everything, then poll (default) or serve the webhook until SIGINT/SIGTERM."""
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines contain the token
-    kb = load(settings.knowledge_dir)
-    storage = SQLiteStorage(settings.data_dir / DB_NAME)
-    storage.purge()
-    conv = Conversation(Snapshot.build(kb), default_translator(), storage)
-    app = build_application(settings, conv, storage)
-    log.info("knowledge: %d entries; data: %s", len(kb.entries), settings.data_dir)
+    app = create_application(settings)
     if settings.webhook_url:
         app.run_webhook(listen=settings.listen, port=settings.port, url_path="telegram",
                         secret_token=settings.secret_token,

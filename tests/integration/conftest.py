@@ -9,11 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.conversation import Conversation, Snapshot
-from bot.i18n import default_translator
-from bot.kb import load
-from bot.storage import SQLiteStorage
-from bot.tg.app import build_application, post_init, post_shutdown
+from bot.tg.app import create_application, post_init, post_shutdown
 from tests.conftest import PROJECT_KB
 from tests.fakeapi import FakeBotAPI
 
@@ -30,11 +26,8 @@ async def fake() -> AsyncIterator[FakeBotAPI]:
 async def running_bot(fake: FakeBotAPI, data_dir: Path, knowledge: Path = PROJECT_KB,
                       admins: frozenset[int] = frozenset()):
     """Start the bot as ``welcome-bot run`` does (polling), stop it cleanly afterwards."""
-    settings = Settings(token=fake.token, knowledge_dir=knowledge, data_dir=data_dir,
-                        base_url=fake.base_url, admins=admins)
-    storage = SQLiteStorage(data_dir / "welcome-bot.sqlite3")
-    conv = Conversation(Snapshot.build(load(knowledge)), default_translator(), storage)
-    app = build_application(settings, conv, storage)
+    app = create_application(Settings(token=fake.token, knowledge_dir=knowledge,
+                                      data_dir=data_dir, base_url=fake.base_url, admins=admins))
     await app.initialize()
     await post_init(app)
     await app.start()

@@ -10,11 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Settings
-from bot.conversation import Conversation, Snapshot
-from bot.i18n import default_translator
-from bot.kb import load
-from bot.storage import SQLiteStorage
-from bot.tg.app import build_application, post_init, post_shutdown
+from bot.tg.app import create_application, post_init, post_shutdown
 from tests.conftest import PROJECT_KB
 from tests.fakeapi import FakeBotAPI
 
@@ -52,9 +48,7 @@ async def test_webhook_mode_with_secret(fake: FakeBotAPI, tmp_path: Path) -> Non
     settings = Settings(token=fake.token, knowledge_dir=PROJECT_KB, data_dir=tmp_path,
                         base_url=fake.base_url, webhook_url=f"http://127.0.0.1:{port}",
                         secret_token="s3cret-token")
-    storage = SQLiteStorage(tmp_path / "db.sqlite3")
-    conv = Conversation(Snapshot.build(load(PROJECT_KB)), default_translator(), storage)
-    app = build_application(settings, conv, storage)
+    app = create_application(settings)
     await app.initialize()
     await post_init(app)
     await app.start()
