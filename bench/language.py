@@ -18,14 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.conversation import DETECT_CONFIDENT, Snapshot
 from bot.kb import default_directory, load
-from bot.language import SUPPORTED, detect
+from bot.language import DETECT_CONFIDENT, SUPPORTED, detect
+from bot.matching import Index
 
 
 def main() -> int:
     files = sys.argv[1:] or ["eval/dev.jsonl", "eval/holdout.jsonl"]
-    ignore = Snapshot.build(load(default_directory())).ignore
+    ignore = Index(load(default_directory())).ignore
     stats = defaultdict(lambda: [0, 0, 0, 0, 0])  # n, right, short n, short right, unsure
     timings = []
     for name in files:

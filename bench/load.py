@@ -56,7 +56,7 @@ from telegram.ext import (
 
 import bot.tg.app as tg_app
 from tests.fakeapi import FakeBotAPI
-from tests.integration.conftest import running_bot
+from tests.integration.conftest import running_bot, serving
 from tests.integration.test_load import POOL, Tracker, interleave, workload
 
 WARMUP_USER_BASE = 800_000
@@ -116,15 +116,8 @@ async def running_echo(fake: FakeBotAPI, rate_limit: str) -> AsyncIterator[Appli
         .build()
     )
     app.add_handler(MessageHandler(filters.ALL, echo))
-    await app.initialize()
-    await app.start()
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    try:
+    async with serving(app):
         yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
 
 
 @asynccontextmanager

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import __version__
-from bot.conversation import MAX_QUESTION, Conversation, Snapshot, plain
+from bot.conversation import Conversation, Snapshot, plain
 from bot.errors import BotError, KnowledgeError
 from bot.evaluate import evaluate, format_report, read_cases
 from bot.i18n import default_translator
-from bot.kb import KnowledgeBase, Problem, default_directory, load
+from bot.kb import KnowledgeBase, default_directory, load
 from bot.language import SUPPORTED
 from bot.model import Card, UserState
 from bot.storage import DB_NAME, SQLiteStorage
@@ -91,10 +91,7 @@ def load_conversation(directory: Path, storage=None) -> Conversation:
 
 def answer_json(conv: Conversation, text: str, lang: str | None = None) -> dict:
     """One answer in the JSON contract of ``ask --json``."""
-    snap = conv.snapshot
-    lang = lang or conv.language_of(text, UserState())
-    match = snap.index.match(text[:MAX_QUESTION])
-    replies = conv.reply_for(snap, match, lang, text)
+    lang, match, replies = conv.answer(conv.snapshot, text, UserState(), lang=lang)
     return {
         "text": text, "lang": lang, "decision": match.decision,
         "entry": match.entry if match.decision == "answer" else None,
@@ -289,4 +286,4 @@ def entrypoint() -> None:
     sys.exit(main())
 
 
-__all__ = ["Problem", "answer_json", "build_parser", "entrypoint", "main"]
+__all__ = ["answer_json", "build_parser", "entrypoint", "main"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from bot import cards
 from bot.i18n import Translator
 from bot.kb import GROUPS, Entry, KnowledgeBase
-from bot.language import SUPPORTED, detect, endonym, negotiate
+from bot.language import DETECT_CONFIDENT, SUPPORTED, detect, endonym, negotiate
 from bot.matching import Index, Match
 from bot.model import Button, Card, Incoming, Reply, Text, UserState, Venue
 from bot.privacy import scrub
@@ -22,7 +22,6 @@ from bot.text import clip
 
 WELCOME_CONTACT = "welcome-center"
 MAX_QUESTION = 1000  # longer messages are matched on their beginning
-DETECT_CONFIDENT = 0.5
 
 
 @dataclass(frozen=True)
@@ -31,12 +30,10 @@ class Snapshot:
 
     kb: KnowledgeBase
     index: Index
-    ignore: frozenset[str]
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Snapshot:
-        index = Index(kb)
-        return cls(kb, index, index.ignore)
+        return cls(kb, Index(kb))
 
 
 class Conversation:
@@ -50,14 +47,6 @@ class Conversation:
     # -- helpers --------------------------------------------------------------------------
     def _gettext(self, lang: str) -> Callable[[str], str]:
         return lambda message: self.tr.gettext(lang, message)
-
-    def language_of(self, text: str, state: UserState, client_lang: str | None = None) -> str:
-        """The language to answer ``text`` in: the message's own when clear, else the user's."""
-        found = detect(text, self.snapshot.ignore)
-        fallback = state.lang or negotiate(client_lang)
-        if found.confidence >= DETECT_CONFIDENT or not fallback:
-            return found.lang
-        return fallback
 
     def ui_lang(self, state: UserState, incoming: Incoming) -> str:
         return state.lang or negotiate(incoming.client_lang) or "en"
@@ -171,12 +160,25 @@ class Conversation:
     def ask(self, snap: Snapshot, text: str, state: UserState, client_lang: str | None = None,
             lang: str | None = None) -> tuple[list[Reply], UserState]:
         """Answer a free-text question; the reply language is the question's own."""
-        question = text[:MAX_QUESTION]
-        lang = lang or self.language_of(question, state, client_lang)
-        match = snap.index.match(question)
+        lang, match, replies = self.answer(snap, text, state, client_lang, lang)
         self.storage.record_question(lang, state.group, match.decision, match.entry)
-        replies = self.reply_for(snap, match, lang, question)
         return replies, state
+
+    def answer(self, snap: Snapshot, text: str, state: UserState,
+               client_lang: str | None = None,
+               lang: str | None = None) -> tuple[str, Match, list[Reply]]:
+        """Detect the language once, match, reply: (answer language, verdict, replies).
+
+        The reply is in the message's own language when the detector is sure, else in the
+        user's chosen one; ``lang`` forces it (``welcome-bot ask --lang``).
+        """
+        question = text[:MAX_QUESTION]
+        found = detect(question, snap.index.ignore)
+        sure = found.confidence >= DETECT_CONFIDENT
+        fallback = state.lang or negotiate(client_lang)
+        lang = lang or (found.lang if sure or not fallback else fallback)
+        match = snap.index.match(question, found.lang if sure else "")
+        return lang, match, self.reply_for(snap, match, lang, question)
 
     def reply_for(self, snap: Snapshot, match: Match, lang: str, question: str) -> list[Reply]:
         """The replies for a matcher verdict (also used by ``welcome-bot ask``)."""
@@ -332,8 +334,3 @@ def plain(replies: list[Reply]) -> str:
         elif isinstance(reply, Venue):
             parts.append(f"🗺 {reply.title}: {reply.latitude:.5f}, {reply.longitude:.5f}")
     return "\n\n".join(parts)
-
-
-def answer_text(replies: list[Reply]) -> str:
-    """The text part of the replies (no buttons), as in the JSON contract's ``answer``."""
-    return "\n\n".join(r.text for r in replies if isinstance(r, Text) and not r.buttons)

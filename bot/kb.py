@@ -468,7 +468,7 @@ def load(directory: str | Path, today: date | None = None) -> KnowledgeBase:
     return KnowledgeBase(
         entries=MappingProxyType(entries), contacts=MappingProxyType(contacts),
         events=MappingProxyType(events), directory=str(root),
-        warnings=tuple(problems), fingerprint=fingerprint(root),
+        warnings=tuple(problems),
     )
 
 

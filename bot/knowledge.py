@@ -128,7 +128,6 @@ class KnowledgeBase:
     events: Mapping[str, Event]
     directory: str = ""
     warnings: tuple[Problem, ...] = ()
-    fingerprint: str = ""
 
     def coverage(self) -> dict[str, tuple[int, int]]:
         """Per language: (entries with an answer, entries with enough question variants)."""

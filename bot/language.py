@@ -13,6 +13,7 @@ from babel import Locale, UnknownLocaleError
 SUPPORTED: tuple[str, ...] = ("de", "en", "uk", "ru", "ar", "fa", "tr", "fr")
 RTL: frozenset[str] = frozenset({"ar", "fa"})
 FALLBACK = "en"
+DETECT_CONFIDENT = 0.5  # below this a detection is not trusted (a lone German term, emoji)
 
 _LATIN_LANGS = ("de", "en", "tr", "fr")
 

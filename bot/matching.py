@@ -26,14 +26,13 @@ from rapidfuzz import fuzz, process
 
 from bot.emergency import is_emergency
 from bot.kb import Entry, KnowledgeBase
-from bot.language import detect
+from bot.language import DETECT_CONFIDENT, detect
 from bot.text import match_tokens
 
 KEYWORD_WEIGHT = 1.6  # a keyword staff chose is a stronger signal than a word in a variant
 TITLE_WEIGHT = 1.2
 RERANK_TOP = 8
 MIN_FUZZY_LEN = 4
-DETECT_CONFIDENT = 0.5  # below this the detected language is not trusted
 MAX_WORDS = 80  # a longer message is matched on its first 80 distinct words
 PHRASE_BONUS = 0.3  # added to coverage when a multi-word keyword occurs whole
 UNKNOWN_WEIGHT = 0.6  # share of the largest IDF an unknown word adds to a message's weight
@@ -253,12 +252,12 @@ class Index:
         """Rank and decide. Emergencies are never declined.
 
         ``lang`` is the message's language; the variants of that language are the ones
-        compared in the rerank. Without it, it is detected (and all variants are used
-        when the detector is unsure, e.g. for a lone German term).
+        compared in the rerank; "" means unknown (all variants). Without it, it is
+        detected here (unknown when the detector is unsure, e.g. a lone German term).
         """
         if lang is None:
             found = detect(text, self.ignore)
-            lang = found.lang if found.confidence >= DETECT_CONFIDENT else None
+            lang = found.lang if found.confidence >= DETECT_CONFIDENT else ""
         candidates = self.rank(text, lang)
         t = self.thresholds
         confidence = 0.0

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from telegram.ext import Application
 
 from bot.config import Settings
-from bot.tg.app import create_application, post_init, post_shutdown
+from bot.tg.app import create_application
 from tests.conftest import PROJECT_KB
 from tests.fakeapi import FakeBotAPI
 
@@ -23,22 +24,36 @@ async def fake() -> AsyncIterator[FakeBotAPI]:
 
 
 @asynccontextmanager
-async def running_bot(fake: FakeBotAPI, data_dir: Path, knowledge: Path = PROJECT_KB,
-                      admins: frozenset[int] = frozenset()):
-    """Start the bot as ``welcome-bot run`` does (polling), stop it cleanly afterwards."""
-    app = create_application(Settings(token=fake.token, knowledge_dir=knowledge,
-                                      data_dir=data_dir, base_url=fake.base_url, admins=admins))
+async def serving(app: Application,
+                  receive: Callable[[Application], Awaitable[object]] | None = None):
+    """Run ``app`` as run_polling / run_webhook do: initialize, post_init, start, receive
+    updates (polling unless ``receive`` starts something else); stop in reverse order."""
     await app.initialize()
-    await post_init(app)
+    if app.post_init:
+        await app.post_init(app)
     await app.start()
-    await app.updater.start_polling(poll_interval=0, timeout=1)
+    if receive is None:
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+    else:
+        await receive(app)
     try:
         yield app
     finally:
         await app.updater.stop()
         await app.stop()
         await app.shutdown()
-        await post_shutdown(app)
+        if app.post_shutdown:
+            await app.post_shutdown(app)
+
+
+@asynccontextmanager
+async def running_bot(fake: FakeBotAPI, data_dir: Path, knowledge: Path = PROJECT_KB,
+                      admins: frozenset[int] = frozenset()):
+    """Start the bot as ``welcome-bot run`` does (polling), stop it cleanly afterwards."""
+    app = create_application(Settings(token=fake.token, knowledge_dir=knowledge,
+                                      data_dir=data_dir, base_url=fake.base_url, admins=admins))
+    async with serving(app):
+        yield app
 
 
 @pytest.fixture

@@ -9,10 +9,13 @@ import socket
 import sys
 from pathlib import Path
 
+from telegram.ext import Application
+
 from bot.config import Settings
-from bot.tg.app import create_application, post_init, post_shutdown
+from bot.tg.app import create_application
 from tests.conftest import PROJECT_KB
 from tests.fakeapi import FakeBotAPI
+from tests.integration.conftest import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,19 +52,14 @@ async def test_webhook_mode_with_secret(fake: FakeBotAPI, tmp_path: Path) -> Non
                         base_url=fake.base_url, webhook_url=f"http://127.0.0.1:{port}",
                         secret_token="s3cret-token")
     app = create_application(settings)
-    await app.initialize()
-    await post_init(app)
-    await app.start()
-    await app.updater.start_webhook(listen="127.0.0.1", port=port, url_path="telegram",
-                                    secret_token=settings.secret_token,
-                                    webhook_url=f"http://127.0.0.1:{port}/telegram")
-    try:
+
+    async def webhook(app: Application) -> None:
+        await app.updater.start_webhook(listen="127.0.0.1", port=port, url_path="telegram",
+                                        secret_token=settings.secret_token,
+                                        webhook_url=f"http://127.0.0.1:{port}/telegram")
+
+    async with serving(app, webhook):
         assert fake.webhook_info()["url"].endswith("/telegram")
         fake.push_message(4343, "/help", language_code="uk")
         sent = await fake.wait_for_sent(4343, 1, timeout=15)
         assert "/menu" in sent[0]["text"]
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await post_shutdown(app)

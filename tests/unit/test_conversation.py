@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.conversation import Conversation, answer_text, plain
+from bot.conversation import Conversation, plain
 from bot.model import Card, Incoming, Text, UserState, Venue
 
 NOW = datetime(2026, 11, 26, 12, 0)
@@ -145,11 +145,6 @@ def test_any_text_gets_a_reply(core: Conversation, text: str) -> None:
 def test_media_gets_a_friendly_hint(core: Conversation) -> None:
     replies, _ = core.handle(Incoming("u1", "media", now=NOW), UserState(lang="en"))
     assert "only read text" in replies[0].text
-
-
-def test_answer_text_skips_buttons(core: Conversation) -> None:
-    replies, _ = core.handle(say("registration appointment"), UserState())
-    assert "Did this answer help" not in answer_text(replies)
 
 
 def test_emergency_words_in_a_question_for_another_entry(core: Conversation) -> None:
