@@ -144,8 +144,10 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         demand = staff.demand_by_language(SQLiteStorage(db)) if db.exists() else {}
         out.write(staff.gaps(kb, demand) + "\n")
     out.write(coverage_table(kb))
+    examples = sum(len(q) for kind in kb.outside.values() for q in kind.questions.values())
     out.write(f"OK: {len(kb.entries)} entries, {len(kb.contacts)} contacts, "
-              f"{len(kb.events)} events, {len(kb.warnings)} warning(s).\n")
+              f"{len(kb.events)} events, {len(kb.outside)} kinds of questions not covered "
+              f"({examples} examples), {len(kb.warnings)} warning(s).\n")
     return 0
 
 
@@ -185,6 +187,10 @@ def export(kb: KnowledgeBase) -> dict:
             "place": ev.place, "contact": ev.contact, "url": ev.url, "source": ev.source,
             "texts": {lang: asdict(t) for lang, t in ev.texts.items()},
         } for ev in kb.events.values()],
+        "not_covered": [{
+            "id": k.id, "hint": dict(k.hints),
+            "questions": {lang: list(q) for lang, q in k.questions.items()},
+        } for k in kb.outside.values()],
     }
 
 

@@ -197,10 +197,17 @@ class Conversation:
             return [self._suggest_buttons(snap, lang, match.suggestions, _("Did you mean…"))]
         closest = match.candidates[0].entry if match.candidates else None
         self.storage.record_declined(scrub(question), lang, closest)
-        replies: list[Reply] = [Text(_("I don't know the answer to this yet, sorry. I have "
-                                       "passed your question on (without your name) so that "
-                                       "the answers get better. The Welcome Center can help "
-                                       "you in person:"), lang)]
+        kind = snap.kb.outside.get(match.outside or "")
+        hint = kind.hint(lang) if kind else ""
+        if hint:
+            # A kind of question the welcome services do not cover: say so and where such
+            # things are handled, rather than "I don't know yet".
+            replies: list[Reply] = [Text(hint, lang), Text(_("The Welcome Center can help "
+                                                             "you in person:"), lang)]
+        else:
+            replies = [Text(_("I don't know the answer to this yet, sorry. I have passed your "
+                              "question on (without your name) so that the answers get "
+                              "better. The Welcome Center can help you in person:"), lang)]
         contact = snap.kb.contacts.get(WELCOME_CONTACT)
         if contact:
             replies.append(cards.contact_card(contact, lang, self._labels(lang)))

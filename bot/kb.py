@@ -21,15 +21,18 @@ from bot.knowledge import (
     Event,
     EventText,
     KnowledgeBase,
+    Outside,
     Problem,
     Text,
 )
 from bot.language import SUPPORTED
+from bot.text import normalize
 
 __all__ = ["DAYS", "GROUPS", "Contact", "Entry", "Event", "KnowledgeBase", "Problem", "Text",
            "default_directory", "fingerprint", "load"]
 
 STALE_DAYS = 365
+OUTSIDE_FILE = "not-covered.yaml"
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 _URL = re.compile(r"^https?://\S+$")
@@ -387,6 +390,58 @@ def _event(eid: str, data: Any, file: str, problems: list[Problem], today: date)
     )
 
 
+def _outside(oid: str, data: Any, file: str, problems: list[Problem]) -> Outside | None:
+    check = _Checker(file, oid, problems)
+    if not isinstance(data, dict):
+        check.error("must hold a 'hint' block and a 'questions' block")
+        return None
+    check.unknown(data, {"hint", "questions"}, languages=False)
+    hints = _per_language(check, data, "hint")
+    raw = data.get("questions")
+    questions: dict[str, tuple[str, ...]] = {}
+    if not isinstance(raw, dict) or not raw:
+        check.error("'questions' must list example questions per language (de: [...], en: ...)")
+        raw = {}
+    for lang in raw:
+        if lang not in SUPPORTED:
+            check.error(f"'questions' has unknown language code '{lang}'; use "
+                        f"{', '.join(SUPPORTED)}")
+        elif found := check.strings(raw, lang, required=True):
+            questions[lang] = found
+    missing = [lang for lang in SUPPORTED if lang not in hints or lang not in questions]
+    if missing:
+        check.warn(f"has no hint or no example questions in {', '.join(missing)}")
+    return Outside(str(oid), MappingProxyType(hints), MappingProxyType(questions))
+
+
+def _load_outside(root: Path, entries: Mapping[str, Entry],
+                  problems: list[Problem]) -> dict[str, Outside]:
+    found: dict[str, Outside] = {}
+    for oid, fields in _load_mapping(root, OUTSIDE_FILE, problems).items():
+        if str(oid) in entries:
+            problems.append(Problem(OUTSIDE_FILE, f"uses the id '{oid}' of an entry; give the "
+                                                  "kind of question its own name", str(oid)))
+            continue
+        item = _outside(str(oid), fields, OUTSIDE_FILE, problems)
+        if item is not None:
+            found[item.id] = item
+    return found
+
+
+def _overlap(entries: Mapping[str, Entry], outside: Mapping[str, Outside],
+             problems: list[Problem]) -> None:
+    """Warn where a not-covered example is also an entry's question: one of them is wrong."""
+    asked = {normalize(q): e.id for e in entries.values() for t in e.texts.values()
+             for q in t.questions}
+    for kind in outside.values():
+        for questions in kind.questions.values():
+            for question in questions:
+                if (entry := asked.get(normalize(question))) is not None:
+                    problems.append(Problem(
+                        OUTSIDE_FILE, f"example '{question}' is also a question of entry "
+                        f"'{entry}'; keep it in one place only", kind.id, "warning"))
+
+
 def _load_entries(root: Path, problems: list[Problem], today: date) -> dict[str, Entry]:
     entry_dir = root / "entries"
     files = sorted(entry_dir.glob("*.yaml")) + sorted(entry_dir.glob("*.yml"))
@@ -461,13 +516,16 @@ def load(directory: str | Path, today: date | None = None) -> KnowledgeBase:
         event = _event(str(eid), fields, "events.yaml", problems, today)
         if event is not None:
             events[event.id] = event
+    outside = _load_outside(root, entries, problems)
+    _overlap(entries, outside, problems)
     _cross_check(entries, contacts, events, problems)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise KnowledgeError(errors)
     return KnowledgeBase(
         entries=MappingProxyType(entries), contacts=MappingProxyType(contacts),
-        events=MappingProxyType(events), directory=str(root),
+        events=MappingProxyType(events), outside=MappingProxyType(outside),
+        directory=str(root),
         warnings=tuple(problems),
     )
 

@@ -61,6 +61,22 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Outside:
+    """A kind of question no entry covers (not-covered.yaml): examples and a decline hint."""
+
+    id: str
+    hints: Mapping[str, str]
+    questions: Mapping[str, tuple[str, ...]]
+
+    def hint(self, lang: str) -> str:
+        """The hint in ``lang``, else English, else German, else "" (no hint)."""
+        for code in (lang, FALLBACK, "de"):
+            if code in self.hints:
+                return self.hints[code]
+        return ""
+
+
+@dataclass(frozen=True)
 class Contact:
     """An office or offer people are routed to."""
 
@@ -126,6 +142,7 @@ class KnowledgeBase:
     entries: Mapping[str, Entry]
     contacts: Mapping[str, Contact]
     events: Mapping[str, Event]
+    outside: Mapping[str, Outside] = field(default_factory=dict)
     directory: str = ""
     warnings: tuple[Problem, ...] = ()
 

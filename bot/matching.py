@@ -6,10 +6,17 @@ Two stages, both built once per knowledge snapshot:
    (all languages) and keywords. A message's words are looked up exactly, by shared stem
    and by rapidfuzz similarity (typos, inflections); each entry scores the share of the
    message's informative weight (IDF) it explains.
-2. Rerank: the best few entries are compared with the message variant by variant in one
-   ``rapidfuzz.process.cdist`` call.
+2. A character n-gram naive Bayes model (``bot.ngrams``) trained on all variants gives a
+   posterior over entries; it catches inflected, compounded and misspelt words and weighs
+   long messages by what is typical of each entry.
+3. Rerank: the best few entries of both are compared with the message variant by variant
+   in one ``rapidfuzz.process.cdist`` call.
 
-The two scores and their margin over the runner-up go through a logistic calibration
+Kinds of questions no entry covers (``not-covered.yaml``: home-country passports, other
+cities, sports results …) are indexed like entries; when one of them ranks first, the
+message is declined with its hint instead of being answered by the nearest entry.
+
+The scores and their margin over the runner-up go through a logistic calibration
 (coefficients fitted on the development set, see ``bench/calibrate.py``) into a
 probability that the top entry is right. Thresholds live in ``Thresholds``.
 """
@@ -26,7 +33,9 @@ from rapidfuzz import fuzz, process
 
 from bot.emergency import is_emergency
 from bot.kb import Entry, KnowledgeBase
+from bot.knowledge import Outside
 from bot.language import DETECT_CONFIDENT, detect
+from bot.ngrams import NgramModel, posterior
 from bot.text import match_tokens
 
 KEYWORD_WEIGHT = 1.6  # a keyword staff chose is a stronger signal than a word in a variant
@@ -36,6 +45,9 @@ MIN_FUZZY_LEN = 4
 MAX_WORDS = 80  # a longer message is matched on its first 80 distinct words
 PHRASE_BONUS = 0.3  # added to coverage when a multi-word keyword occurs whole
 UNKNOWN_WEIGHT = 0.6  # share of the largest IDF an unknown word adds to a message's weight
+NGRAM_TOP = 3  # entries the n-gram model adds to the rerank beside the word stage's best
+NGRAM_WEIGHT = 0.3  # weight of the n-gram posterior in the ranking score
+NGRAM_TEMPERATURE = 0.2  # softens naive Bayes' over-confident posterior
 
 
 @dataclass(frozen=True)
@@ -49,23 +61,23 @@ class Thresholds:
     higher declines more of both.
     """
 
-    answer: float = 0.28
-    suggest: float = 0.28
+    answer: float = 0.20
+    suggest: float = 0.14
     sure: float = 0.9  # below this, an answer also offers the close runners-up
     maybe: float = 0.1  # a declined message this close still shows its nearest topics
     max_suggestions: int = 3
     suggest_floor: float = 0.7  # a suggestion must reach this share of the top score
 
 
-FEATURES = ("coverage", "rerank", "margin", "strength", "unknown")
+FEATURES = ("coverage", "rerank", "margin", "strength", "unknown", "gap")
 
 
 @dataclass(frozen=True)
 class Calibration:
     """Logistic regression over FEATURES → P(top entry is right); see bench/calibrate.py."""
 
-    bias: float = -11.093
-    weights: tuple[float, ...] = (-2.451, 13.847, 12.003, 5.231, -1.518)
+    bias: float = -10.127
+    weights: tuple[float, ...] = (1.577, 7.707, 0.998, 5.263, -0.643, 2.61)
 
     def probability(self, features: tuple[float, ...]) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
@@ -78,7 +90,10 @@ class Candidate:
 
     ``coverage``: share of the message's informative weight this entry explains;
     ``strength``: that weight in absolute terms (IDF units, capped); ``unknown``: share of
-    the message's weight in words no entry knows; ``rerank``: best variant similarity.
+    the message's weight in words no entry knows; ``rerank``: best variant similarity;
+    ``gap``: the n-gram model's log-likelihood lead of its best entry
+    over its second (how sure it is at all). ``score`` ranks: coverage, rerank and the
+    n-gram posterior combined.
     """
 
     entry: str
@@ -87,10 +102,11 @@ class Candidate:
     rerank: float
     strength: float = 0.0
     unknown: float = 0.0
+    gap: float = 0.0
 
     def features(self, runner_up: float) -> tuple[float, ...]:
         return (self.coverage, self.rerank, self.score - runner_up,
-                min(self.strength, 12.0) / 12.0, self.unknown)
+                min(self.strength, 12.0) / 12.0, self.unknown, min(self.gap, 2.0) / 2.0)
 
 
 @dataclass(frozen=True)
@@ -103,6 +119,7 @@ class Match:
     suggestions: tuple[str, ...] = ()
     candidates: tuple[Candidate, ...] = field(default=(), repr=False)
     emergency: bool = False
+    outside: str | None = None  # declined as this kind of not-covered question
 
 
 class Index:
@@ -113,14 +130,21 @@ class Index:
         self.kb = kb
         self.thresholds = thresholds or Thresholds()
         self.calibration = calibration or Calibration()
-        self.ids: list[str] = list(kb.entries)
+        # Entries first, then the not-covered kinds: both are ranked, only entries answer.
+        self.ids: list[str] = [*kb.entries, *kb.outside]
         self.emergency_id = next((e.id for e in kb.entries.values() if e.emergency), None)
         bags: list[dict[str, float]] = []
         self._variants: list[dict[str, list[str]]] = []
-        for entry in kb.entries.values():
-            bag, variants = _bag(entry)
+        docs: list[list[str]] = []
+        labels: list[int] = []
+        for i, entry in enumerate([*kb.entries.values(), *kb.outside.values()]):
+            bag, variants = _bag(entry) if isinstance(entry, Entry) else _outside_bag(entry)
             bags.append(bag)
             self._variants.append(variants)
+            for texts in variants.values():
+                docs.extend(text.split() for text in texts)
+                labels.extend([i] * len(texts))
+        self._ngrams = NgramModel(docs, labels, len(self.ids))
         df: dict[str, int] = defaultdict(int)
         for bag in bags:
             for token in bag:
@@ -218,14 +242,22 @@ class Index:
             for i, phrase in self._phrases.get(word, ()):
                 if phrase <= present:
                     coverage[i] += PHRASE_BONUS
-        order = np.argsort(-coverage)[:RERANK_TOP]
-        order = [int(i) for i in order if coverage[i] > 0]
+        order = [int(i) for i in np.argsort(-coverage)[:RERANK_TOP] if coverage[i] > 0]
         if not order:
             return []
+        scored = self._ngrams.scores(words)
+        likely = np.zeros(len(self.ids))
+        gap = 0.0
+        if scored is not None:
+            likely = posterior(scored.loglik, NGRAM_TEMPERATURE)
+            best = np.sort(scored.loglik)[-2:]
+            gap = float(best[-1] - best[0]) if len(best) == 2 else 0.0
+            order += [int(i) for i in np.argsort(-likely)[:NGRAM_TOP] if int(i) not in order]
         reranks = self._rerank(query, order, lang)
         ranked = [
-            Candidate(self.ids[i], float(0.7 * coverage[i] + 0.3 * r), float(coverage[i]), r,
-                      float(total[i]), unknown / weight_sum)
+            Candidate(self.ids[i],
+                      float(0.7 * coverage[i] + 0.3 * r + NGRAM_WEIGHT * likely[i]),
+                      float(coverage[i]), r, float(total[i]), unknown / weight_sum, gap)
             for i, r in zip(order, reranks, strict=True)
         ]
         ranked.sort(key=lambda c: -c.score)
@@ -265,21 +297,32 @@ class Index:
             top = candidates[0]
             runner = candidates[1].score if len(candidates) > 1 else 0.0
             confidence = self.calibration.probability(top.features(runner))
+        entries = self.kb.entries
         if self.emergency_id and is_emergency(text):
             # Never declined. A message that clearly belongs to another entry (a child's
             # fever on a Sunday: doctors, 116117) gets that entry, and the conversation
             # puts 112/110 first; otherwise the emergency entry itself.
             top = candidates[0].entry if candidates else None
-            if top and top != self.emergency_id and confidence >= t.sure:
+            if top in entries and top != self.emergency_id and confidence >= t.sure:
                 return Match("answer", top, round(confidence, 3), (self.emergency_id,),
                              tuple(candidates), emergency=True)
-            others = tuple(c.entry for c in candidates if c.entry != self.emergency_id)[:2]
+            others = tuple(c.entry for c in candidates
+                           if c.entry != self.emergency_id and c.entry in entries)[:2]
             return Match("answer", self.emergency_id, max(confidence, 0.9), others,
                          tuple(candidates), emergency=True)
         if not candidates:
             return Match("decline", None, round(confidence, 3), (), ())
         floor = candidates[0].score * t.suggest_floor
-        close = tuple(c.entry for c in candidates[1:] if c.score >= floor)
+        close = tuple(c.entry for c in candidates[1:] if c.score >= floor and c.entry in entries)
+        if candidates[0].entry not in entries:
+            # A kind of question no entry covers: declined with its hint; entries that
+            # came close are still offered, in case the question was about Jena after all.
+            # The confidence is that of the best entry, which trails the kind it lost to.
+            real = next((c for c in candidates if c.entry in entries), None)
+            confidence = self.calibration.probability(
+                real.features(candidates[0].score)) if real else 0.0
+            return Match("decline", None, round(confidence, 3), close[:2], tuple(candidates),
+                         outside=candidates[0].entry)
         if confidence < t.suggest:
             # Declined, but a faint match is still offered beside the human contact.
             maybe = (candidates[0].entry, *close)[:2] if confidence >= t.maybe else ()
@@ -310,6 +353,19 @@ def _bag(entry: Entry) -> tuple[dict[str, float], dict[str, list[str]]]:
         add(text.title, TITLE_WEIGHT, lang)
     for keyword in entry.keywords:
         add(keyword, KEYWORD_WEIGHT, "*")
+    return bag, dict(variants)
+
+
+def _outside_bag(kind: Outside) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """Bag and variants of a not-covered kind of question, as for an entry."""
+    bag: dict[str, float] = {}
+    variants: dict[str, list[str]] = defaultdict(list)
+    for lang, questions in kind.questions.items():
+        for question in questions:
+            words = match_tokens(question)
+            bag.update((token, 1.0) for token in words)
+            if words:
+                variants[lang].append(" ".join(words))
     return bag, dict(variants)
 
 

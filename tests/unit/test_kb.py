@@ -180,3 +180,40 @@ def test_stale_review_warns(kb_copy: Path) -> None:
     warnings = "\n".join(str(w) for w in kb.warnings)
     assert "[emergency-112]: has phone but no 'source'" in warnings
     assert "more than a year ago" in warnings
+
+
+def test_not_covered_kinds_load(small_kb) -> None:
+    kind = small_kb.outside["weather"]
+    assert kind.questions["de"][0] == "wetter morgen"
+    assert kind.hint("uk") == kind.hints["en"]  # no Ukrainian hint: English
+    assert "weather" not in small_kb.entries
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- a\n", "not-covered.yaml: must map ids to their fields"),
+        ("registration:\n  questions: {en: [x]}\n",
+         "not-covered.yaml [registration]: uses the id 'registration' of an entry"),
+        ("weather:\n  hint: {en: hi}\n",
+         "not-covered.yaml [weather]: 'questions' must list example questions per language"),
+        ("weather:\n  questions: {xx: [hi]}\n",
+         "not-covered.yaml [weather]: 'questions' has unknown language code 'xx'"),
+        ("weather:\n  questions: {en: 5}\n", "not-covered.yaml [weather]: 'en' must be a list"),
+        ("weather:\n  questions: {en: [rain]}\n  answer: {en: no}\n",
+         "not-covered.yaml [weather]: unknown field 'answer'"),
+        ("weather: [rain]\n", "not-covered.yaml [weather]: must hold a 'hint' block"),
+    ],
+)
+def test_broken_not_covered_file(kb_copy: Path, text: str, expected: str) -> None:
+    (kb_copy / "not-covered.yaml").write_text(text, encoding="utf-8")
+    assert expected in errors_of(kb_copy)
+
+
+def test_not_covered_example_that_is_an_entry_question_warns(kb_copy: Path) -> None:
+    (kb_copy / "not-covered.yaml").write_text(
+        "weather:\n  questions: {de: [Wohnung anmelden, wetter morgen]}\n", encoding="utf-8")
+    kb = load(kb_copy, today=TODAY)
+    warnings = "\n".join(str(w) for w in kb.warnings)
+    assert "example 'Wohnung anmelden' is also a question of entry 'registration'" in warnings
+    assert "no hint or no example questions in" in warnings

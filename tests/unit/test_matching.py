@@ -74,3 +74,17 @@ def test_long_input_is_fast_enough_to_finish(index: Index) -> None:
 def test_suggest_returns_at_most_three(index: Index) -> None:
     match = index.match("termin")
     assert len(match.suggestions) <= 3
+
+
+@pytest.mark.parametrize("question", ["wetter morgen in jena?", "will it rain tomorrow",
+                                      "brauch ich morgen einen regenschirm"])
+def test_not_covered_kinds_are_declined_with_their_kind(index: Index, question: str) -> None:
+    match = index.match(question)
+    assert (match.decision, match.entry, match.outside) == ("decline", None, "weather")
+    assert "weather" not in match.suggestions
+
+
+def test_not_covered_never_hides_an_emergency(index: Index) -> None:
+    match = index.match("es brennt! wetter morgen")
+    assert (match.decision, match.entry, match.emergency) == ("answer", "emergency", True)
+    assert "weather" not in match.suggestions
