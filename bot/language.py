@@ -303,6 +303,22 @@ _FINGLISH_WORDS = frozenset(
         "midunam",
     ]
 )
+# Russian and Ukrainian typed in Latin letters: frequent words that differ between them
+# ("kak/yak", "gde/de", "mozhno/mozhna"). German/English look-alikes are left out.
+_RU_LATIN_WORDS = frozenset(
+    "kak gde mozhno nuzhno nuzhen nuzhna pomogite pozhaluysta pozhalujsta pozhalusta spasibo "
+    "chto shto kogda skolko skoka menya mne eto kuda pochemu ochen tozhe rabotu rabota "
+    "kvartiru vrach vracha nado khochu hochu zdravstvuyte zdravstvujte privet sdelat "
+    "poluchit mogu nemetskiy nemeckij nemeckiy besplatno gde-to esli nuzhen nashel nashla "
+    "kakie kakoy kakoj mozhet byt v-iene iene jene jena-e propisatsya zapisatsya "
+    "ya-ne ne-znayu znayu sprosit rebenka detey rebenok yazyk yazyka uchit".split())
+_UK_LATIN_WORDS = frozenset(
+    "yak mozhna potribno treba potriben potribna dopomozhit dopomozhy bud laska budlaska "
+    "dyakuyu diakuiu shcho shcho-to koly skilky skiky mene meni tse kudy chomu duzhe tezh "
+    "robotu robota kvartyru likar likarya khochu vitayu pryvit zrobyty otrymaty mozhu "
+    "nimetsku nimetskoyu nimetska bezkoshtovno yakshcho znayshov znayshla yaki yakyy yakyi "
+    "mozhe buty yeni yena zareiestruvatysia zaresstruvatys zapysatysia ne-znayu znayu "
+    "zapytaty dytyny ditey dytyna movu movy vchyty ukrainskoiu ukrayinskoyu".split())
 _ARABIZI_DIGIT = re.compile(r"[a-z]+[2375][a-z]|[2375][a-z]{2,}|[a-z]{2,}[2375]\b")
 _URL = re.compile(r"(https?://|www\.)\S+|\S+@\S+")
 _WORD = re.compile(r"[^\W_]+")
@@ -421,6 +437,10 @@ def detect(text: str, ignore: frozenset[str] = frozenset()) -> Detection:
     }
     if max(arabizi, finglish) >= 3 or (max(arabizi, finglish) == 2 and prob < 0.9):
         return Detection("ar" if arabizi > finglish else "fa", 0.6)
+    russian, ukrainian = len(tokens & _RU_LATIN_WORDS), len(tokens & _UK_LATIN_WORDS)
+    strong = max(russian, ukrainian) >= 3 or (max(russian, ukrainian) == 2 and prob < 0.9)
+    if strong and russian != ukrainian:
+        return Detection("ru" if russian > ukrainian else "uk", 0.6)
     if prior["tr"] and best != "tr":
         best, prob = "tr", 0.7
     confidence = prob if len(kept) >= 3 else prob * 0.6

@@ -48,27 +48,20 @@ class NgramModel:
         self._token_cache: dict[str, np.ndarray] = {}
         doc_grams = [self._ids_of(tokens, grow=True) for tokens in docs]
         n_grams = len(self._ids)
-        df = np.zeros(n_grams, dtype=np.float64)
-        for ids in doc_grams:
-            df[np.unique(ids)] += 1
+        # Every (variant, gram) pair with its count, in one vectorised pass.
+        lengths = np.fromiter((len(g) for g in doc_grams), dtype=np.int64, count=len(docs))
+        doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+        flat = np.concatenate(doc_grams) if len(docs) else np.zeros(0, dtype=np.int64)
+        pair, counts = np.unique(doc_of * max(n_grams, 1) + flat, return_counts=True)
+        doc, gram = pair // max(n_grams, 1), pair % max(n_grams, 1)
+        df = np.bincount(gram, minlength=n_grams)
         self._idf = (np.log((1 + len(docs)) / (1 + df)) + 1).astype(np.float32)
-        # class × gram weights, accumulated as (gram, class) keys then summed
-        keys, values = [], []
-        totals = np.zeros(n_classes, dtype=np.float64)
-        for ids, label in zip(doc_grams, labels, strict=True):
-            if not len(ids):
-                continue
-            uniq, counts = np.unique(ids, return_counts=True)
-            weight = (1 + np.log(counts)) * self._idf[uniq]
-            weight /= np.linalg.norm(weight)
-            keys.append(uniq.astype(np.int64) * n_classes + label)
-            values.append(weight)
-            totals[label] += weight.sum()
-        if keys:
-            key, inverse = np.unique(np.concatenate(keys), return_inverse=True)
-            summed = np.bincount(inverse, weights=np.concatenate(values))
-        else:
-            key, summed = np.zeros(0, dtype=np.int64), np.zeros(0)
+        weight = (1 + np.log(counts)) * self._idf[gram]
+        weight /= np.sqrt(np.bincount(doc, weights=weight * weight, minlength=len(docs)))[doc]
+        label = np.asarray(labels, dtype=np.int64)[doc]
+        totals = np.bincount(label, weights=weight, minlength=n_classes)
+        key, inverse = np.unique(gram * n_classes + label, return_inverse=True)
+        summed = np.bincount(inverse, weights=weight)
         # CSR by gram: for gram g, classes[indptr[g]:indptr[g+1]] with log-weights
         gram_of = key // n_classes
         self._classes = (key % n_classes).astype(np.int32)

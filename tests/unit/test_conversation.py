@@ -84,6 +84,15 @@ def test_decline_routes_to_welcome_center_and_stores_scrubbed(core: Conversation
     assert len(stored) == 1 and "0176" not in stored[0][3] and "[number]" in stored[0][3]
 
 
+def test_not_covered_question_gets_its_hint_and_the_welcome_center(core: Conversation,
+                                                                    storage) -> None:
+    replies, _ = core.handle(say("wetter morgen in jena?"), UserState(lang="de"))
+    assert replies[0].text == "Das Wetter kenne ich nicht; eine Wetter-App weiß es am besten."
+    assert any(isinstance(r, Card) and r.contact == "welcome-center" for r in replies)
+    assert "noch nicht" not in " ".join(r.text for r in replies if isinstance(r, Text))
+    assert storage.declined()[0][4] == "weather"  # staff see which kind caught it
+
+
 def test_emergency_is_answered_first(core: Conversation) -> None:
     replies, _ = core.handle(say("my husband hits me, I am bleeding"), UserState())
     assert "112" in replies[0].text

@@ -71,6 +71,11 @@ def test_every_phone_and_email_has_a_source(project_kb) -> None:
             for email in EMAIL.findall(text.answer):
                 assert email.lower() in sourced_emails, (
                     f"{entry.id} {lang}: e-mail {email} is in no sourced contact")
+    for kind in project_kb.outside.values():
+        for lang, hint in kind.hints.items():
+            assert not EMAIL.search(hint) and not re.search(r"https?://", hint), kind.id
+            numbers = [n for n in PHONE.findall(hint) if len(digits(n)) >= 5]
+            assert not numbers, f"not-covered {kind.id} {lang}: hints carry no numbers"
 
 
 def test_persian_and_ukrainian_use_their_own_letters(project_kb) -> None:
@@ -79,6 +84,11 @@ def test_persian_and_ukrainian_use_their_own_letters(project_kb) -> None:
         assert not re.search("[يك]", fa.answer + fa.title + " ".join(fa.questions)), entry.id
         uk = entry.texts["uk"]
         assert not re.search("[ыэъё]", uk.answer + uk.title + " ".join(uk.questions)), entry.id
+    for kind in project_kb.outside.values():
+        fa = kind.hints["fa"] + " ".join(kind.questions["fa"])
+        assert not re.search("[يك]", fa), kind.id
+        uk = kind.hints["uk"] + " ".join(kind.questions["uk"])
+        assert not re.search("[ыэъё]", uk), kind.id
 
 
 @pytest.mark.parametrize("lang", SUPPORTED)
