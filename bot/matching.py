@@ -64,9 +64,9 @@ class Thresholds:
     answer: float = 0.20
     suggest: float = 0.07
     sure: float = 0.9  # below this, an answer also offers the close runners-up
-    maybe: float = 0.1  # a declined message this close still shows its nearest topics
+    maybe: float = 0.02  # a declined message this close still shows its nearest topics
     max_suggestions: int = 3
-    suggest_floor: float = 0.7  # a suggestion must reach this share of the top score
+    suggest_floor: float = 0.5  # a suggestion must reach this share of the top score
 
 
 FEATURES = ("coverage", "rerank", "margin", "strength", "unknown", "gap")
