@@ -62,7 +62,7 @@ class Thresholds:
     """
 
     answer: float = 0.20
-    suggest: float = 0.07
+    suggest: float = 0.15
     sure: float = 0.9  # below this, an answer also offers the close runners-up
     maybe: float = 0.02  # a declined message this close still shows its nearest topics
     max_suggestions: int = 3
@@ -76,8 +76,8 @@ FEATURES = ("coverage", "rerank", "margin", "strength", "unknown", "gap")
 class Calibration:
     """Logistic regression over FEATURES → P(top entry is right); see bench/calibrate.py."""
 
-    bias: float = -11.314
-    weights: tuple[float, ...] = (1.481, 8.513, 1.623, 5.629, -0.536, 2.394)
+    bias: float = -9.816
+    weights: tuple[float, ...] = (1.922, 7.355, 1.428, 4.843, -0.894, 2.007)
 
     def probability(self, features: tuple[float, ...]) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
