@@ -1,17 +1,16 @@
-"""Load and validate ``knowledge/``: entries, contacts and events, all or nothing."""
+"""Load and validate ``knowledge/``: entries, contacts, events, not-covered kinds; all or none."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from bot.errors import KnowledgeError
+from bot.fields import LANG_LIKE, Checker, kind_of, per_language, read_yaml
 from bot.knowledge import (
     DAYS,
     GROUPS,
@@ -31,7 +30,6 @@ from bot.text import normalize
 __all__ = ["DAYS", "GROUPS", "Contact", "Entry", "Event", "KnowledgeBase", "Problem", "Text",
            "default_directory", "fingerprint", "load"]
 
-STALE_DAYS = 365
 OUTSIDE_FILE = "not-covered.yaml"
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
@@ -39,7 +37,6 @@ _URL = re.compile(r"^https?://\S+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()/-]{1,24}$")
 _HOURS = re.compile(r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}(, ?\d{1,2}:\d{2}-\d{1,2}:\d{2})*$")
-_LANG_LIKE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z]{2,4})?$")
 
 _ENTRY_FIELDS = {"id", "groups", "contacts", "keywords", "links", "source", "reviewed",
                  "emergency"}
@@ -49,205 +46,12 @@ _CONTACT_FIELDS = {"name", "address", "location", "phone", "email", "url", "hour
 _EVENT_FIELDS = {"entry", "start", "end", "place", "contact", "url", "source", "reviewed"}
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """yaml.SafeLoader that refuses a key written twice in one mapping (a silent overwrite)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None,
-                f"the key '{key}' is written twice (first on line {seen[key] + 1}); "
-                "keep one of them",
-                key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line
-    return loader.construct_mapping(node, deep)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
-
-
-def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
-    name = str(path.relative_to(root))
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.append(Problem(name, f"cannot be read ({exc.strerror})"))
-        return None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(
-            name, f"is not UTF-8 text (byte {exc.start}); save the file as UTF-8 in your editor"
-        ))
-        return None
-    if not text.strip():
-        problems.append(Problem(name, "is empty; add the content or delete the file"))
-        return None
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        problems.append(Problem(
-            name,
-            f"is not valid YAML ({where}{reason}); check indentation and put text that "
-            "contains ': ' in quotes",
-        ))
-        return None
-    if data is None:
-        problems.append(Problem(name, "contains only comments; add the content"))
-    return data
-
-
-class _Checker:
-    """Typed field access that records a Problem instead of raising."""
-
-    def __init__(self, file: str, where: str, problems: list[Problem]) -> None:
-        self.file, self.where, self.problems = file, where, problems
-
-    def error(self, message: str) -> None:
-        self.problems.append(Problem(self.file, message, self.where))
-
-    def warn(self, message: str) -> None:
-        self.problems.append(Problem(self.file, message, self.where, "warning"))
-
-    def text(self, data: Mapping, key: str, *, required: bool = False, pattern=None,
-             hint: str = "") -> str:
-        value = data.get(key)
-        if value is None:
-            if required:
-                self.error(f"'{key}' is missing")
-            return ""
-        if isinstance(value, int | float) and not isinstance(value, bool) and key == "phone":
-            self.error(f"'{key}' must be written in quotes, like \"+49 3641 49-3800\"")
-            return ""
-        if not isinstance(value, str):
-            self.error(f"'{key}' must be text, not {_kind(value)}")
-            return ""
-        value = value.strip()
-        if required and not value:
-            self.error(f"'{key}' is empty")
-        elif value and pattern is not None and not pattern.match(value):
-            self.error(f"'{key}' value '{value}' is not valid{hint}")
-            return ""
-        return value
-
-    def strings(self, data: Mapping, key: str, *, required: bool = False,
-                pattern=None, hint: str = "") -> tuple[str, ...]:
-        value = data.get(key)
-        if value is None:
-            if required:
-                self.error(f"'{key}' is missing")
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list):
-            self.error(f"'{key}' must be a list, like [a, b], not {_kind(value)}")
-            return ()
-        out = []
-        for item in value:
-            if not isinstance(item, str | int) or isinstance(item, bool) or not str(item).strip():
-                self.error(f"'{key}' contains {_kind(item)}; every item must be non-empty text")
-                continue
-            item = str(item).strip()
-            if pattern is not None and not pattern.match(item):
-                self.error(f"'{key}' item '{item}' is not valid{hint}")
-                continue
-            out.append(item)
-        if required and not out and not value:
-            self.error(f"'{key}' is empty")
-        return tuple(out)
-
-    def day(self, data: Mapping, key: str) -> date | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            self.error(f"'{key}' must be a date written YYYY-MM-DD, not '{value}'")
-            return None
-
-    def moment(self, data: Mapping, key: str) -> datetime | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        if isinstance(value, datetime):
-            return value.replace(tzinfo=None)
-        if isinstance(value, date):
-            return datetime(value.year, value.month, value.day)
-        try:
-            return datetime.fromisoformat(str(value).strip()).replace(tzinfo=None)
-        except ValueError:
-            self.error(f"'{key}' must be a date and time written YYYY-MM-DDTHH:MM, not '{value}'")
-            return None
-
-    def unknown(self, data: Mapping, allowed: set[str], languages: bool) -> None:
-        for key in data:
-            if key in allowed or (languages and key in SUPPORTED):
-                continue
-            if languages and isinstance(key, str) and _LANG_LIKE.match(key):
-                self.error(
-                    f"'{key}' is not a supported language code; use one of "
-                    f"{', '.join(SUPPORTED)}"
-                )
-            else:
-                self.error(f"unknown field '{key}'; allowed: {', '.join(sorted(allowed))}")
-
-    def stale(self, reviewed: date | None, today: date) -> None:
-        if reviewed is None:
-            self.warn("has no 'reviewed' date; add the day a person last checked the facts")
-        elif (today - reviewed).days > STALE_DAYS:
-            self.warn(f"was last reviewed on {reviewed}, more than a year ago; check the facts")
-        elif reviewed > today:
-            self.error(f"'reviewed' date {reviewed} is in the future")
-
-
-def _kind(value: Any) -> str:
-    return {
-        dict: "a block of fields", list: "a list", bool: "yes/no", int: "a number",
-        float: "a number", type(None): "nothing",
-    }.get(type(value), type(value).__name__)
-
-
-def _per_language(check: _Checker, data: Mapping, key: str) -> dict[str, str]:
-    value = data.get(key)
-    if value is None:
-        return {}
-    if isinstance(value, str):
-        return {"de": value.strip()}
-    if not isinstance(value, dict):
-        check.error(f"'{key}' must list one text per language (de: …, en: …)")
-        return {}
-    out = {}
-    for lang, text in value.items():
-        if lang not in SUPPORTED:
-            check.error(f"'{key}' has unknown language code '{lang}'; use {', '.join(SUPPORTED)}")
-        elif not isinstance(text, str) or not text.strip():
-            check.error(f"'{key}.{lang}' must be non-empty text")
-        else:
-            out[lang] = text.strip()
-    return out
-
-
 def _entry(data: Any, file: str, problems: list[Problem], today: date) -> Entry | None:
     if not isinstance(data, dict):
-        problems.append(Problem(file, f"must be a block of fields (id: …), not {_kind(data)}"))
+        problems.append(Problem(file, f"must be a block of fields (id: …), not {kind_of(data)}"))
         return None
     where = str(data.get("id", "?"))
-    check = _Checker(file, where, problems)
+    check = Checker(file, where, problems)
     before = len([p for p in problems if p.severity == "error"])
     entry_id = check.text(data, "id", required=True, pattern=_ID,
                           hint="; use lowercase letters, digits and '-'")
@@ -268,7 +72,7 @@ def _entry(data: Any, file: str, problems: list[Problem], today: date) -> Entry 
         if not isinstance(block, dict):
             check.error(f"'{lang}' must be a block with title, answer and questions")
             continue
-        sub = _Checker(file, f"{where} {lang}", problems)
+        sub = Checker(file, f"{where} {lang}", problems)
         sub.unknown(block, _BLOCK_FIELDS, languages=False)
         title = sub.text(block, "title", required=True)
         answer = sub.text(block, "answer", required=True)
@@ -299,14 +103,14 @@ def _entry(data: Any, file: str, problems: list[Problem], today: date) -> Entry 
 
 
 def _contact(cid: str, data: Any, file: str, problems: list[Problem], today: date) -> Contact:
-    check = _Checker(file, cid, problems)
+    check = Checker(file, cid, problems)
     if not _ID.match(str(cid)):
         check.error("contact id must use lowercase letters, digits and '-'")
     if not isinstance(data, dict):
-        check.error(f"must be a block of fields (name, address, …), not {_kind(data)}")
+        check.error(f"must be a block of fields (name, address, …), not {kind_of(data)}")
         return Contact(str(cid), {"de": str(cid)})
     check.unknown(data, _CONTACT_FIELDS, languages=False)
-    name = _per_language(check, data, "name")
+    name = per_language(check, data, "name")
     if not name:
         check.error("'name' is missing; give at least the German name (name: {de: …})")
     location = None
@@ -334,7 +138,7 @@ def _contact(cid: str, data: Any, file: str, problems: list[Problem], today: dat
                     hours[day] = span.strip().replace(", ", ",").replace(",", ", ")
     languages = check.strings(data, "languages")
     for lang in languages:
-        if not _LANG_LIKE.match(lang):
+        if not LANG_LIKE.match(lang):
             check.error(f"'languages' item '{lang}' is not a language code like de or en")
     source = check.strings(data, "source", pattern=_URL, hint="; use https:// addresses")
     contact = Contact(
@@ -343,7 +147,7 @@ def _contact(cid: str, data: Any, file: str, problems: list[Problem], today: dat
         phone=check.text(data, "phone", pattern=_PHONE, hint=" (digits, spaces, + - / only)"),
         email=check.text(data, "email", pattern=_EMAIL, hint=" (name@example.de)"),
         url=check.text(data, "url", pattern=_URL, hint="; it must start with https://"),
-        hours=MappingProxyType(hours), hours_note=MappingProxyType(_per_language(
+        hours=MappingProxyType(hours), hours_note=MappingProxyType(per_language(
             check, data, "hours_note")),
         languages=languages, source=source, reviewed=check.day(data, "reviewed"),
     )
@@ -355,9 +159,9 @@ def _contact(cid: str, data: Any, file: str, problems: list[Problem], today: dat
 
 
 def _event(eid: str, data: Any, file: str, problems: list[Problem], today: date) -> Event | None:
-    check = _Checker(file, eid, problems)
+    check = Checker(file, eid, problems)
     if not isinstance(data, dict):
-        check.error(f"must be a block of fields (entry, start, …), not {_kind(data)}")
+        check.error(f"must be a block of fields (entry, start, …), not {kind_of(data)}")
         return None
     check.unknown(data, _EVENT_FIELDS, languages=True)
     texts = {}
@@ -365,7 +169,7 @@ def _event(eid: str, data: Any, file: str, problems: list[Problem], today: date)
         block = data.get(lang)
         if block is None:
             continue
-        sub = _Checker(file, f"{eid} {lang}", problems)
+        sub = Checker(file, f"{eid} {lang}", problems)
         if not isinstance(block, dict):
             sub.error("must be a block with title and description")
             continue
@@ -391,12 +195,12 @@ def _event(eid: str, data: Any, file: str, problems: list[Problem], today: date)
 
 
 def _outside(oid: str, data: Any, file: str, problems: list[Problem]) -> Outside | None:
-    check = _Checker(file, oid, problems)
+    check = Checker(file, oid, problems)
     if not isinstance(data, dict):
         check.error("must hold a 'hint' block and a 'questions' block")
         return None
     check.unknown(data, {"hint", "questions"}, languages=False)
-    hints = _per_language(check, data, "hint")
+    hints = per_language(check, data, "hint")
     raw = data.get("questions")
     questions: dict[str, tuple[str, ...]] = {}
     if not isinstance(raw, dict) or not raw:
@@ -450,7 +254,7 @@ def _load_entries(root: Path, problems: list[Problem], today: date) -> dict[str,
     entries: dict[str, Entry] = {}
     for path in files:
         name = str(path.relative_to(root))
-        data = _read_yaml(path, root, problems)
+        data = read_yaml(path, root, problems)
         entry = None if data is None else _entry(data, name, problems, today)
         if entry is None:
             continue
@@ -471,7 +275,7 @@ def _load_mapping(root: Path, filename: str, problems: list[Problem]) -> dict:
     path = root / filename
     if not path.exists():
         return {}
-    data = _read_yaml(path, root, problems)
+    data = read_yaml(path, root, problems)
     if data is not None and not isinstance(data, dict):
         problems.append(Problem(filename, "must map ids to their fields (id: then the fields)"))
         return {}

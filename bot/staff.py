@@ -15,7 +15,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.errors import KnowledgeError
-from bot.kb import STALE_DAYS, load
+from bot.fields import STALE_DAYS
+from bot.kb import load
 from bot.knowledge import KnowledgeBase
 from bot.language import SUPPORTED
 from bot.storage import SQLiteStorage
