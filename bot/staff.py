@@ -28,7 +28,7 @@ SIMILAR = 72  # token-set similarity (0..100) that puts two declined questions i
 
 @dataclass(frozen=True)
 class Diff:
-    """What a reload changed, by entry id (contacts and events counted together)."""
+    """What a reload changed, by entry id (contacts, events, not-covered kinds counted)."""
 
     added: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
@@ -45,7 +45,7 @@ class Diff:
             if ids:
                 parts.append(f"{label}: {', '.join(ids)}")
         if self.other:
-            parts.append(f"contacts/events changed: {self.other}")
+            parts.append(f"contacts/events/not-covered changed: {self.other}")
         return "; ".join(parts) or "no changes"
 
 
@@ -59,6 +59,8 @@ def diff(old: KnowledgeBase, new: KnowledgeBase) -> Diff:
     other += sum(c not in new.contacts for c in old.contacts)
     other += sum(old.events.get(e) != v for e, v in new.events.items())
     other += sum(e not in new.events for e in old.events)
+    other += sum(old.outside.get(k) != v for k, v in new.outside.items())
+    other += sum(k not in new.outside for k in old.outside)
     return Diff(added, changed, removed, other)
 
 

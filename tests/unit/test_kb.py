@@ -217,3 +217,14 @@ def test_not_covered_example_that_is_an_entry_question_warns(kb_copy: Path) -> N
     warnings = "\n".join(str(w) for w in kb.warnings)
     assert "example 'Wohnung anmelden' is also a question of entry 'registration'" in warnings
     assert "no hint or no example questions in" in warnings
+
+
+def test_reload_diff_counts_not_covered_changes(kb_copy: Path) -> None:
+    from bot.staff import diff
+
+    old = load(kb_copy, today=TODAY)
+    path = kb_copy / "not-covered.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "wetter morgen,", "wetter morgen, schneit es,"), encoding="utf-8")
+    change = diff(old, load(kb_copy, today=TODAY))
+    assert change and change.describe() == "contacts/events/not-covered changed: 1"
