@@ -62,8 +62,8 @@ class Thresholds:
     Between ``suggest`` and ``answer`` the bot asks "Did you mean…" with buttons.
     """
 
-    answer: float = 0.20
-    suggest: float = 0.15
+    answer: float = 0.22
+    suggest: float = 0.22
     sure: float = 0.9  # below this, an answer also offers the close runners-up
     maybe: float = 0.02  # a declined message this close still shows its nearest topics
     max_suggestions: int = 3
@@ -80,8 +80,8 @@ class Calibration:
     Fitted on an index without the not-covered kinds, so it also declines on its own.
     """
 
-    bias: float = -9.816
-    weights: tuple[float, ...] = (1.922, 7.355, 1.428, 4.843, -0.894, 2.007)
+    bias: float = -10.139
+    weights: tuple[float, ...] = (1.747, 7.943, 1.233, 5.163, -1.528, 2.054)
 
     def probability(self, features: tuple[float, ...]) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
