@@ -1,0 +1,51 @@
+"""The character n-gram model: grams, training by counting, scoring."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.ngrams import NgramModel, grams, posterior
+from bot.text import match_tokens
+
+DOCS = [
+    ("wo melde ich meine wohnung an", 0),
+    ("anmeldung termin bürgerservice", 0),
+    ("wohnsitz anmelden", 0),
+    ("wann ist der welcome day", 1),
+    ("begrüßungstag für studierende", 1),
+    ("welcome day datum", 1),
+]
+
+
+def model() -> NgramModel:
+    return NgramModel([match_tokens(t) for t, _ in DOCS], [c for _, c in DOCS], 2)
+
+
+def test_grams_are_padded_3_to_5_grams() -> None:
+    assert grams("an") == [" an", "an ", " an "]
+    assert " ki" in grams("kita") and "kita " in grams("kita") and " kita" in grams("kita")
+
+
+def test_inflected_and_compound_words_find_their_class() -> None:
+    m = model()
+    for text, expected in [("anmeldungstermin", 0), ("wohnungsanmeldung", 0),
+                           ("welcomeday", 1), ("studierenden begrüßung", 1)]:
+        scores = m.scores(match_tokens(text))
+        assert scores is not None and int(np.argmax(scores.loglik)) == expected, text
+
+
+def test_nothing_known_gives_none() -> None:
+    assert model().scores(match_tokens("xyzzy qqq")) is None
+    assert model().scores(()) is None
+
+
+def test_posterior_is_a_distribution_and_temperature_softens_it() -> None:
+    loglik = np.array([3.0, 1.0])
+    sharp, soft = posterior(loglik, 0.2), posterior(loglik, 2.0)
+    assert np.isclose(sharp.sum(), 1.0) and np.isclose(soft.sum(), 1.0)
+    assert sharp[0] > soft[0] > 0.5
+
+
+def test_empty_training_set_builds() -> None:
+    empty = NgramModel([], [], 3)
+    assert empty.scores(match_tokens("anmeldung")) is None
