@@ -1,6 +1,6 @@
 """Rank knowledge entries for a message and decide: answer, suggest or decline.
 
-Two stages, both built once per knowledge snapshot:
+Three stages, all built once per knowledge snapshot:
 
 1. Retrieval: every entry is a bag of normalised words from its question variants, titles
    (all languages) and keywords. A message's words are looked up exactly, by shared stem
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -142,7 +143,7 @@ class Index:
         docs: list[list[str]] = []
         labels: list[int] = []
         for i, entry in enumerate([*kb.entries.values(), *kb.outside.values()]):
-            bag, variants = _bag(entry) if isinstance(entry, Entry) else _outside_bag(entry)
+            bag, variants = _bag(_texts(entry))
             bags.append(bag)
             self._variants.append(variants)
             for texts in variants.values():
@@ -339,37 +340,32 @@ class Index:
         return Match("suggest", None, round(confidence, 3), picks, tuple(candidates))
 
 
-def _bag(entry: Entry) -> tuple[dict[str, float], dict[str, list[str]]]:
-    """The entry's words with weights, and its variants per language ("*": keywords)."""
+def _texts(item: Entry | Outside) -> Iterator[tuple[str, float, str]]:
+    """(text, weight, language) of everything an entry or a not-covered kind is asked by."""
+    if isinstance(item, Outside):
+        for lang, questions in item.questions.items():
+            for question in questions:
+                yield question, 1.0, lang
+        return
+    for lang, text in item.texts.items():
+        for question in text.questions:
+            yield question, 1.0, lang
+        yield text.title, TITLE_WEIGHT, lang
+    for keyword in item.keywords:
+        yield keyword, KEYWORD_WEIGHT, "*"
+
+
+def _bag(texts: Iterable[tuple[str, float, str]]) -> tuple[dict[str, float],
+                                                           dict[str, list[str]]]:
+    """Words with their weights, and the variants per language ("*": keywords)."""
     bag: dict[str, float] = {}
     variants: dict[str, list[str]] = defaultdict(list)
-
-    def add(text: str, weight: float, lang: str) -> None:
+    for text, weight, lang in texts:
         words = match_tokens(text)
         for token in words:
             bag[token] = max(bag.get(token, 0.0), weight)
         if words:
             variants[lang].append(" ".join(words))
-
-    for lang, text in entry.texts.items():
-        for question in text.questions:
-            add(question, 1.0, lang)
-        add(text.title, TITLE_WEIGHT, lang)
-    for keyword in entry.keywords:
-        add(keyword, KEYWORD_WEIGHT, "*")
-    return bag, dict(variants)
-
-
-def _outside_bag(kind: Outside) -> tuple[dict[str, float], dict[str, list[str]]]:
-    """Bag and variants of a not-covered kind of question, as for an entry."""
-    bag: dict[str, float] = {}
-    variants: dict[str, list[str]] = defaultdict(list)
-    for lang, questions in kind.questions.items():
-        for question in questions:
-            words = match_tokens(question)
-            bag.update((token, 1.0) for token in words)
-            if words:
-                variants[lang].append(" ".join(words))
     return bag, dict(variants)
 
 
