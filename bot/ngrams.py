@@ -16,7 +16,6 @@ then summed per entry with additive smoothing ``ALPHA``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,13 +28,6 @@ def grams(token: str) -> list[str]:
     padded = f" {token} "
     return [padded[i:i + n] for n in range(MIN_N, MAX_N + 1)
             for i in range(len(padded) - n + 1)]
-
-
-@dataclass(frozen=True)
-class Scores:
-    """Per-entry log-likelihoods of a message, up to a constant shared by all entries."""
-
-    loglik: np.ndarray
 
 
 class NgramModel:
@@ -86,12 +78,10 @@ class NgramModel:
             parts.append(cached)
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    def scores(self, tokens: Sequence[str]) -> Scores | None:
-        """Log-likelihood of the message under each entry; None when no gram is known."""
-        ids = self._ids_of(tokens)
-        if not len(ids):
-            return None
-        uniq, counts = np.unique(ids, return_counts=True)
+    def loglik(self, tokens: Sequence[str]) -> np.ndarray | None:
+        """Log-likelihood of the message under each entry, up to a constant shared by all
+        entries; None when no gram of the message is known."""
+        uniq, counts = np.unique(self._ids_of(tokens), return_counts=True)
         known = uniq >= 0  # grams no variant contains carry no evidence
         uniq, counts = uniq[known], counts[known]
         if not len(uniq):
@@ -106,7 +96,7 @@ class NgramModel:
                              weights=self._weights[pos] * np.repeat(weight, lengths),
                              minlength=self.n_classes)
         loglik -= float(weight.sum()) * self._lognorm
-        return Scores(loglik)
+        return loglik
 
 
 def posterior(loglik: np.ndarray, temperature: float) -> np.ndarray:

@@ -30,13 +30,13 @@ def test_inflected_and_compound_words_find_their_class() -> None:
     m = model()
     for text, expected in [("anmeldungstermin", 0), ("wohnungsanmeldung", 0),
                            ("welcomeday", 1), ("studierenden begrüßung", 1)]:
-        scores = m.scores(match_tokens(text))
-        assert scores is not None and int(np.argmax(scores.loglik)) == expected, text
+        loglik = m.loglik(match_tokens(text))
+        assert loglik is not None and int(np.argmax(loglik)) == expected, text
 
 
 def test_nothing_known_gives_none() -> None:
-    assert model().scores(match_tokens("xyzzy qqq")) is None
-    assert model().scores(()) is None
+    assert model().loglik(match_tokens("xyzzy qqq")) is None
+    assert model().loglik(()) is None
 
 
 def test_posterior_is_a_distribution_and_temperature_softens_it() -> None:
@@ -48,4 +48,4 @@ def test_posterior_is_a_distribution_and_temperature_softens_it() -> None:
 
 def test_empty_training_set_builds() -> None:
     empty = NgramModel([], [], 3)
-    assert empty.scores(match_tokens("anmeldung")) is None
+    assert empty.loglik(match_tokens("anmeldung")) is None
