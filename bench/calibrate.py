@@ -25,8 +25,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.kb import default_directory, load
-from bot.matching import FEATURES, Calibration, Index
+from bot.knowledge.loader import default_directory, load
+from bot.understanding.matching import FEATURES, Calibration, Index
 
 
 def features(index: Index, text: str) -> tuple[list[float], str | None]:
@@ -63,7 +63,7 @@ def main() -> int:
     # The calibration is fitted without the not-covered kinds, so that it separates right
     # from wrong (and out-of-scope) answers on its own — also for a knowledge base whose
     # not-covered.yaml is thin; the kinds then decline on top of it.
-    plain = Index(replace(kb, outside=MappingProxyType({})))
+    plain = Index(replace(kb, not_covered=MappingProxyType({})))
     cases = [json.loads(line) for name in args.dev
              for line in Path(name).read_text("utf-8").splitlines() if line]
     fit_rows, fit_labels, rows, labels, scoped, outside = [], [], [], [], [], []

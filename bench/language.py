@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.kb import default_directory, load
-from bot.language import DETECT_CONFIDENT, SUPPORTED, detect
-from bot.matching import Index
+from bot.knowledge.loader import default_directory, load
+from bot.understanding.language import DETECT_CONFIDENT, SUPPORTED, detect
+from bot.understanding.matching import Index
 
 
 def main() -> int:

@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rapidfuzz import process, utils
 
-from bot.kb import Entry, KnowledgeBase, Text, default_directory, load
-from bot.language import SUPPORTED
-from bot.matching import Index
-from bot.text import match_tokens, normalize
+from bot.knowledge.loader import Entry, EntryText, KnowledgeBase, default_directory, load
+from bot.understanding.language import SUPPORTED
+from bot.understanding.matching import Index
+from bot.understanding.text import match_tokens, normalize
 
 
 def synthetic(kb: KnowledgeBase, factor: int, seed: int = 7) -> KnowledgeBase:
@@ -52,7 +52,7 @@ def synthetic(kb: KnowledgeBase, factor: int, seed: int = 7) -> KnowledgeBase:
                         rng.shuffle(words)
                         words = [rng.choice(vocab) if rng.random() < 0.4 else w for w in words]
                     questions.append(" ".join(words))
-                texts[lang] = Text(text.title, text.answer, tuple(questions))
+                texts[lang] = EntryText(text.title, text.answer, tuple(questions))
             entries[eid] = replace(entry, id=eid, texts=MappingProxyType(texts),
                                    emergency=entry.emergency and copy == 0)
     return replace(kb, entries=MappingProxyType(entries))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TextIO
 
-from bot.conversation import Conversation, plain
-from bot.model import Button, Incoming, Reply, Text, UserState
+from bot.conversation.core import Conversation, plain
+from bot.conversation.messages import Button, Incoming, Reply, Text, UserState
 
 USER = "terminal"
 HELLO = ("Jena Welcome Bot — local chat. Write a question in any language, a command "

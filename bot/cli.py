@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import __version__
-from bot.conversation import Conversation, Snapshot, plain
+from bot.conversation.core import Conversation, Snapshot, plain
+from bot.conversation.messages import Card, UserState
 from bot.errors import BotError, KnowledgeError
 from bot.evaluate import evaluate, format_report, read_cases
 from bot.i18n import default_translator
-from bot.kb import KnowledgeBase, default_directory, load
-from bot.language import SUPPORTED
-from bot.model import Card, UserState
-from bot.storage import DB_NAME, SQLiteStorage
+from bot.knowledge.loader import KnowledgeBase, default_directory, load
+from bot.storage.sqlite import DB_NAME, SQLiteStorage
+from bot.understanding.language import SUPPORTED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,15 +138,15 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     for problem in kb.warnings:
         out.write(f"  {problem}\n")
     if args.gaps:
-        from bot import staff
+        from bot.staff import reports as staff
 
         db = data_dir(args.data_dir) / DB_NAME
         demand = staff.demand_by_language(SQLiteStorage(db)) if db.exists() else {}
         out.write(staff.gaps(kb, demand) + "\n")
     out.write(coverage_table(kb))
-    examples = sum(len(q) for kind in kb.outside.values() for q in kind.questions.values())
+    examples = sum(len(q) for kind in kb.not_covered.values() for q in kind.questions.values())
     out.write(f"OK: {len(kb.entries)} entries, {len(kb.contacts)} contacts, "
-              f"{len(kb.events)} events, {len(kb.outside)} kinds of questions not covered "
+              f"{len(kb.events)} events, {len(kb.not_covered)} kinds of questions not covered "
               f"({examples} examples), {len(kb.warnings)} warning(s).\n")
     return 0
 
@@ -190,7 +190,7 @@ def export(kb: KnowledgeBase) -> dict:
         "not_covered": [{
             "id": k.id, "hint": dict(k.hints),
             "questions": {lang: list(q) for lang, q in k.questions.items()},
-        } for k in kb.outside.values()],
+        } for k in kb.not_covered.values()],
     }
 
 
@@ -219,7 +219,7 @@ def data_dir(option: str | None) -> Path:
 def cmd_unanswered(args: argparse.Namespace, out: TextIO) -> int:
     import csv
 
-    from bot import staff
+    from bot.staff import reports as staff
 
     db = data_dir(args.data_dir) / DB_NAME
     if not db.exists():

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import BotError
-from bot.language import SUPPORTED
+from bot.understanding.language import SUPPORTED
 
 
 @dataclass(frozen=True)

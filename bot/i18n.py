@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from bot.errors import ConfigError
-from bot.language import SUPPORTED
+from bot.understanding.language import SUPPORTED
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 if not LOCALES_DIR.is_dir():  # installed without the source tree: run from the checkout

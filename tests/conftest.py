@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation import Conversation, Snapshot
+from bot.conversation.core import Conversation, Snapshot
 from bot.i18n import default_translator
-from bot.kb import KnowledgeBase, load
-from bot.storage import SQLiteStorage
+from bot.knowledge.loader import KnowledgeBase, load
+from bot.storage.sqlite import SQLiteStorage
 
 DATA = Path(__file__).parent / "data"
 SMALL_KB = DATA / "kb"

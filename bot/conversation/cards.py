@@ -8,9 +8,9 @@ from datetime import datetime
 from babel import Locale
 from babel.dates import format_date, format_time
 
-from bot.kb import DAYS, Contact, Event
-from bot.language import SUPPORTED
-from bot.model import Card, Venue
+from bot.conversation.messages import Card, Venue
+from bot.knowledge.loader import DAYS, Contact, Event
+from bot.understanding.language import SUPPORTED
 
 
 def _locale(lang: str) -> Locale:

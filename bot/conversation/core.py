@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from bot import cards
+from bot.conversation import cards
+from bot.conversation.messages import Button, Card, Incoming, Reply, Text, UserState, Venue
 from bot.i18n import Translator
-from bot.kb import GROUPS, Entry, KnowledgeBase
-from bot.language import DETECT_CONFIDENT, SUPPORTED, detect, endonym, negotiate
-from bot.matching import Index, Match
-from bot.model import Button, Card, Incoming, Reply, Text, UserState, Venue
-from bot.privacy import scrub
-from bot.storage import Storage
-from bot.text import clip
+from bot.knowledge.loader import GROUPS, Entry, KnowledgeBase
+from bot.storage.privacy import scrub
+from bot.storage.sqlite import Storage
+from bot.understanding.language import DETECT_CONFIDENT, SUPPORTED, detect, endonym, negotiate
+from bot.understanding.matching import Index, Match
+from bot.understanding.text import clip
 
 WELCOME_CONTACT = "welcome-center"
 MAX_QUESTION = 1000  # longer messages are matched on their beginning
@@ -144,7 +144,7 @@ class Conversation:
                 return replies, state
         if kind in ("sub", "unsub") and value in snap.kb.events:
             event = snap.kb.events[value]
-            _l, text = event.text(lang)
+            _l, text = event.localized(lang)
             if kind == "sub":
                 self.storage.subscribe(incoming.user, incoming.chat, value, lang)
                 return [Text(_("I will remind you the day before “{event}”. /forget removes "
@@ -197,7 +197,7 @@ class Conversation:
             return [self._suggest_buttons(snap, lang, match.suggestions, _("Did you mean…"))]
         closest = match.candidates[0].entry if match.candidates else None
         self.storage.record_declined(scrub(question), lang, closest)
-        kind = snap.kb.outside.get(match.outside or "")
+        kind = snap.kb.not_covered.get(match.not_covered or "")
         hint = kind.hint(lang) if kind else ""
         if hint:
             # A kind of question the welcome services do not cover: say so and where such
@@ -220,7 +220,7 @@ class Conversation:
 
     def _answer(self, snap: Snapshot, entry: Entry, lang: str, match: Match | None) -> list[Reply]:
         _ = self._gettext(lang)
-        used, text = entry.text(lang)
+        used, text = entry.localized(lang)
         body = text.answer
         if used != lang:
             # I18N: shown above an answer that exists only in another language
@@ -247,7 +247,7 @@ class Conversation:
     def _suggest_buttons(self, snap: Snapshot, lang: str, ids: tuple[str, ...],
                          heading: str) -> Text:
         rows = tuple(
-            (Button(snap.kb.entries[i].text(lang)[1].title, f"topic:{i}|{lang}"),)
+            (Button(snap.kb.entries[i].localized(lang)[1].title, f"topic:{i}|{lang}"),)
             for i in ids if i in snap.kb.entries
         )
         return Text(heading, lang, rows)
@@ -273,8 +273,9 @@ class Conversation:
         _ = self._gettext(lang)
         entries = [e for e in snap.kb.entries.values()
                    if group in e.groups or "all" in e.groups or group == "all"]
-        entries.sort(key=lambda e: (group not in e.groups, e.text(lang)[1].title.casefold()))
-        rows = tuple((Button(e.text(lang)[1].title, f"topic:{e.id}|{lang}"),) for e in entries)
+        titled = sorted(((group not in e.groups, e.localized(lang)[1].title, e.id)
+                         for e in entries), key=lambda t: (t[0], t[1].casefold()))
+        rows = tuple((Button(title, f"topic:{eid}|{lang}"),) for _o, title, eid in titled)
         rows += ((Button("↩ " + _("Other groups"), "menu"),),)
         return Text(_("Topics — tap one:"), lang, rows)
 
@@ -289,7 +290,7 @@ class Conversation:
             lang, "{n} event:", "{n} events:", len(events)).format(n=len(events)), lang)]
         subscribed = set(self.storage.subscriptions(incoming.user))
         for event in events:
-            used, text = event.text(lang)
+            used, text = event.localized(lang)
             when = cards.event_when(event, lang) or _("Date not announced yet")
             lines = [f"📅 {when}"]
             if event.place:
@@ -310,7 +311,7 @@ class Conversation:
     def announcement(self, snap: Snapshot, event_id: str, lang: str) -> list[Reply]:
         """The announcement of an event for one subscriber, in their language."""
         event = snap.kb.events[event_id]
-        used, text = event.text(lang)
+        used, text = event.localized(lang)
         lines = [f"📣 {text.title}"]
         when = cards.event_when(event, lang)
         if when:

@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from bot.knowledge import Problem
-from bot.language import SUPPORTED
+from bot.knowledge.model import Problem
+from bot.understanding.language import SUPPORTED
 
 STALE_DAYS = 365
 LANG_LIKE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z]{2,4})?$")

@@ -10,27 +10,38 @@ from types import MappingProxyType
 from typing import Any
 
 from bot.errors import KnowledgeError
-from bot.fields import LANG_LIKE, Checker, kind_of, per_language, read_yaml
-from bot.knowledge import (
+from bot.knowledge.fields import LANG_LIKE, Checker, kind_of, per_language, read_yaml
+from bot.knowledge.model import (
     DAYS,
     GROUPS,
     MIN_QUESTIONS,
     Contact,
     Entry,
+    EntryText,
     Event,
     EventText,
     KnowledgeBase,
-    Outside,
+    NotCovered,
     Problem,
-    Text,
 )
-from bot.language import SUPPORTED
-from bot.text import normalize
+from bot.understanding.language import SUPPORTED
+from bot.understanding.text import normalize
 
-__all__ = ["DAYS", "GROUPS", "Contact", "Entry", "Event", "KnowledgeBase", "Problem", "Text",
-           "default_directory", "fingerprint", "load"]
+__all__ = [
+    "DAYS",
+    "GROUPS",
+    "Contact",
+    "Entry",
+    "EntryText",
+    "Event",
+    "KnowledgeBase",
+    "Problem",
+    "default_directory",
+    "fingerprint",
+    "load",
+]
 
-OUTSIDE_FILE = "not-covered.yaml"
+NOT_COVERED_FILE = "not-covered.yaml"
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 _URL = re.compile(r"^https?://\S+$")
@@ -80,7 +91,7 @@ def _entry(data: Any, file: str, problems: list[Problem], today: date) -> Entry 
         if questions and len(questions) < MIN_QUESTIONS:
             sub.warn(f"has only {len(questions)} question variants; add at least {MIN_QUESTIONS}")
         if title and answer and questions:
-            texts[lang] = Text(title, answer, questions, sub.day(block, "updated"))
+            texts[lang] = EntryText(title, answer, questions, sub.day(block, "updated"))
     if not any(lang in data for lang in SUPPORTED):
         check.error("has no language block; add at least 'de:' or 'en:' with title, "
                     "answer and questions")
@@ -194,7 +205,7 @@ def _event(eid: str, data: Any, file: str, problems: list[Problem], today: date)
     )
 
 
-def _outside(oid: str, data: Any, file: str, problems: list[Problem]) -> Outside | None:
+def _not_covered(oid: str, data: Any, file: str, problems: list[Problem]) -> NotCovered | None:
     check = Checker(file, oid, problems)
     if not isinstance(data, dict):
         check.error("must hold a 'hint' block and a 'questions' block")
@@ -215,34 +226,34 @@ def _outside(oid: str, data: Any, file: str, problems: list[Problem]) -> Outside
     missing = [lang for lang in SUPPORTED if lang not in hints or lang not in questions]
     if missing:
         check.warn(f"has no hint or no example questions in {', '.join(missing)}")
-    return Outside(str(oid), MappingProxyType(hints), MappingProxyType(questions))
+    return NotCovered(str(oid), MappingProxyType(hints), MappingProxyType(questions))
 
 
-def _load_outside(root: Path, entries: Mapping[str, Entry],
-                  problems: list[Problem]) -> dict[str, Outside]:
-    found: dict[str, Outside] = {}
-    for oid, fields in _load_mapping(root, OUTSIDE_FILE, problems).items():
+def _load_not_covered(root: Path, entries: Mapping[str, Entry],
+                  problems: list[Problem]) -> dict[str, NotCovered]:
+    found: dict[str, NotCovered] = {}
+    for oid, fields in _load_mapping(root, NOT_COVERED_FILE, problems).items():
         if str(oid) in entries:
-            problems.append(Problem(OUTSIDE_FILE, f"uses the id '{oid}' of an entry; give the "
+            problems.append(Problem(NOT_COVERED_FILE, f"uses the id '{oid}' of an entry; give the "
                                                   "kind of question its own name", str(oid)))
             continue
-        item = _outside(str(oid), fields, OUTSIDE_FILE, problems)
+        item = _not_covered(str(oid), fields, NOT_COVERED_FILE, problems)
         if item is not None:
             found[item.id] = item
     return found
 
 
-def _overlap(entries: Mapping[str, Entry], outside: Mapping[str, Outside],
+def _overlap(entries: Mapping[str, Entry], not_covered: Mapping[str, NotCovered],
              problems: list[Problem]) -> None:
     """Warn where a not-covered example is also an entry's question: one of them is wrong."""
     asked = {normalize(q): e.id for e in entries.values() for t in e.texts.values()
              for q in t.questions}
-    for kind in outside.values():
+    for kind in not_covered.values():
         for questions in kind.questions.values():
             for question in questions:
                 if (entry := asked.get(normalize(question))) is not None:
                     problems.append(Problem(
-                        OUTSIDE_FILE, f"example '{question}' is also a question of entry "
+                        NOT_COVERED_FILE, f"example '{question}' is also a question of entry "
                         f"'{entry}'; keep it in one place only", kind.id, "warning"))
 
 
@@ -320,15 +331,15 @@ def load(directory: str | Path, today: date | None = None) -> KnowledgeBase:
         event = _event(str(eid), fields, "events.yaml", problems, today)
         if event is not None:
             events[event.id] = event
-    outside = _load_outside(root, entries, problems)
-    _overlap(entries, outside, problems)
+    not_covered = _load_not_covered(root, entries, problems)
+    _overlap(entries, not_covered, problems)
     _cross_check(entries, contacts, events, problems)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise KnowledgeError(errors)
     return KnowledgeBase(
         entries=MappingProxyType(entries), contacts=MappingProxyType(contacts),
-        events=MappingProxyType(events), outside=MappingProxyType(outside),
+        events=MappingProxyType(events), not_covered=MappingProxyType(not_covered),
         directory=str(root),
         warnings=tuple(problems),
     )
@@ -349,5 +360,5 @@ def fingerprint(directory: str | Path) -> str:
 
 def default_directory() -> Path:
     """The project's own ``knowledge/`` folder (beside the package; else ./knowledge)."""
-    beside = Path(__file__).resolve().parent.parent / "knowledge"
+    beside = Path(__file__).resolve().parents[2] / "knowledge"
     return beside if beside.is_dir() else Path.cwd() / "knowledge"

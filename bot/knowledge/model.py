@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.language import FALLBACK, SUPPORTED
+from bot.understanding.language import FALLBACK, SUPPORTED
 
 GROUPS: tuple[str, ...] = ("refugee", "student", "worker", "tourist", "all")
 DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -28,7 +28,7 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class Text:
+class EntryText:
     """An entry's text in one language."""
 
     title: str
@@ -43,7 +43,7 @@ class Entry:
 
     id: str
     groups: tuple[str, ...]
-    texts: Mapping[str, Text]
+    texts: Mapping[str, EntryText]
     contacts: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
@@ -52,7 +52,7 @@ class Entry:
     emergency: bool = False
     file: str = ""
 
-    def text(self, lang: str) -> tuple[str, Text]:
+    def localized(self, lang: str) -> tuple[str, EntryText]:
         """The text in ``lang``, else English, else German, else any: (language used, text)."""
         for code in (lang, FALLBACK, "de", *self.texts):
             if code in self.texts:
@@ -61,7 +61,7 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Outside:
+class NotCovered:
     """A kind of question no entry covers (not-covered.yaml): examples and a decline hint."""
 
     id: str
@@ -123,7 +123,7 @@ class Event:
     source: str = ""
     reviewed: date | None = None
 
-    def text(self, lang: str) -> tuple[str, EventText]:
+    def localized(self, lang: str) -> tuple[str, EventText]:
         for code in (lang, FALLBACK, "de", *self.texts):
             if code in self.texts:
                 return code, self.texts[code]
@@ -142,7 +142,7 @@ class KnowledgeBase:
     entries: Mapping[str, Entry]
     contacts: Mapping[str, Contact]
     events: Mapping[str, Event]
-    outside: Mapping[str, Outside] = field(default_factory=dict)
+    not_covered: Mapping[str, NotCovered] = field(default_factory=dict)
     directory: str = ""
     warnings: tuple[Problem, ...] = ()
 

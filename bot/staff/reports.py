@@ -15,12 +15,12 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.errors import KnowledgeError
-from bot.fields import STALE_DAYS
-from bot.kb import load
-from bot.knowledge import KnowledgeBase
-from bot.language import SUPPORTED
-from bot.storage import SQLiteStorage
-from bot.text import normalize
+from bot.knowledge.fields import STALE_DAYS
+from bot.knowledge.loader import load
+from bot.knowledge.model import KnowledgeBase
+from bot.storage.sqlite import SQLiteStorage
+from bot.understanding.language import SUPPORTED
+from bot.understanding.text import normalize
 
 SMALL = 5  # counts below this are shown as "< 5" so that no single person shows up
 SIMILAR = 72  # token-set similarity (0..100) that puts two declined questions in one group
@@ -59,8 +59,8 @@ def diff(old: KnowledgeBase, new: KnowledgeBase) -> Diff:
     other += sum(c not in new.contacts for c in old.contacts)
     other += sum(old.events.get(e) != v for e, v in new.events.items())
     other += sum(e not in new.events for e in old.events)
-    other += sum(old.outside.get(k) != v for k, v in new.outside.items())
-    other += sum(k not in new.outside for k in old.outside)
+    other += sum(old.not_covered.get(k) != v for k, v in new.not_covered.items())
+    other += sum(k not in new.not_covered for k in old.not_covered)
     return Diff(added, changed, removed, other)
 
 

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from bot.conversation.messages import UserState
 from bot.errors import StorageError
-from bot.model import UserState
 
 SCHEMA_VERSION = 1
 DB_NAME = "welcome-bot.sqlite3"  # inside the data directory

@@ -32,16 +32,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot.cards import event_when
 from bot.config import Settings
-from bot.conversation import Conversation, Snapshot
+from bot.conversation.cards import event_when
+from bot.conversation.core import Conversation, Snapshot
+from bot.conversation.messages import Incoming, Reply, Text
 from bot.i18n import default_translator
-from bot.kb import fingerprint, load
-from bot.language import SUPPORTED
-from bot.model import Incoming, Reply, Text
-from bot.storage import DB_NAME, SQLiteStorage
+from bot.knowledge.loader import fingerprint, load
+from bot.storage.sqlite import DB_NAME, SQLiteStorage
 from bot.tg import staffcmd
 from bot.tg.render import render
+from bot.understanding.language import SUPPORTED
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +263,7 @@ async def check_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
         if not service.storage.mark_reminded(user, event_id):
             continue
         tr = default_translator()
-        _used, text = event.text(lang)
+        _used, text = event.localized(lang)
         body = tr.gettext(lang, REMINDER).format(event=text.title)
         body += f"\n📅 {event_when(event, lang)}" + (f"\n📍 {event.place}" if event.place else "")
         await service.deliver(context, int(chat), [Text(body, lang)])

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.language import RTL
-from bot.model import Button, Card, Reply, Text, Venue
+from bot.conversation.messages import Button, Card, Reply, Text, Venue
+from bot.understanding.language import RTL
 
 log = logging.getLogger(__name__)
 

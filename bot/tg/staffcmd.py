@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 from telegram.error import Forbidden, TelegramError
 
-from bot import staff
-from bot.conversation import Snapshot
-from bot.kb import fingerprint
-from bot.model import Text
+from bot.conversation.core import Snapshot
+from bot.conversation.messages import Text
+from bot.knowledge.loader import fingerprint
+from bot.staff import reports as staff
 
 if TYPE_CHECKING:
     from telegram.ext import ContextTypes

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from bot.text import normalize
+from bot.understanding.text import normalize
 
 TERMS: dict[str, tuple[str, ...]] = {
     "de": ("notfall*", "notruf*", "unfall", "unfallstelle", "verletzt*", "blutet", "blutung*",

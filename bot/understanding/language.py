@@ -448,6 +448,6 @@ def detect(text: str, ignore: frozenset[str] = frozenset()) -> Detection:
 
 
 def _fold(word: str) -> str:
-    from bot.text import normalize
+    from bot.understanding.text import normalize
 
     return normalize(word)

@@ -32,12 +32,12 @@ from functools import lru_cache
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.emergency import is_emergency
-from bot.kb import Entry, KnowledgeBase
-from bot.knowledge import Outside
-from bot.language import DETECT_CONFIDENT, detect
-from bot.ngrams import NgramModel, posterior
-from bot.text import match_tokens
+from bot.knowledge.loader import Entry, KnowledgeBase
+from bot.knowledge.model import NotCovered
+from bot.understanding.emergency import is_emergency
+from bot.understanding.language import DETECT_CONFIDENT, detect
+from bot.understanding.ngrams import NgramModel, posterior
+from bot.understanding.text import match_tokens
 
 KEYWORD_WEIGHT = 1.6  # a keyword staff chose is a stronger signal than a word in a variant
 TITLE_WEIGHT = 1.2
@@ -124,7 +124,7 @@ class Match:
     suggestions: tuple[str, ...] = ()
     candidates: tuple[Candidate, ...] = field(default=(), repr=False)
     emergency: bool = False
-    outside: str | None = None  # declined as this kind of not-covered question
+    not_covered: str | None = None  # declined as this kind of not-covered question
 
 
 class Index:
@@ -136,13 +136,13 @@ class Index:
         self.thresholds = thresholds or Thresholds()
         self.calibration = calibration or Calibration()
         # Entries first, then the not-covered kinds: both are ranked, only entries answer.
-        self.ids: list[str] = [*kb.entries, *kb.outside]
+        self.ids: list[str] = [*kb.entries, *kb.not_covered]
         self.emergency_id = next((e.id for e in kb.entries.values() if e.emergency), None)
         bags: list[dict[str, float]] = []
         self._variants: list[dict[str, list[str]]] = []
         docs: list[list[str]] = []
         labels: list[int] = []
-        for i, entry in enumerate([*kb.entries.values(), *kb.outside.values()]):
+        for i, entry in enumerate([*kb.entries.values(), *kb.not_covered.values()]):
             bag, variants = _bag(_texts(entry))
             bags.append(bag)
             self._variants.append(variants)
@@ -327,7 +327,7 @@ class Index:
             confidence = self.calibration.probability(
                 real.features(candidates[0].score)) if real else 0.0
             return Match("decline", None, round(confidence, 3), close[:2], tuple(candidates),
-                         outside=candidates[0].entry)
+                         not_covered=candidates[0].entry)
         if confidence < t.suggest:
             # Declined, but a faint match is still offered beside the human contact.
             maybe = (candidates[0].entry, *close)[:2] if confidence >= t.maybe else ()
@@ -340,9 +340,9 @@ class Index:
         return Match("suggest", None, round(confidence, 3), picks, tuple(candidates))
 
 
-def _texts(item: Entry | Outside) -> Iterator[tuple[str, float, str]]:
+def _texts(item: Entry | NotCovered) -> Iterator[tuple[str, float, str]]:
     """(text, weight, language) of everything an entry or a not-covered kind is asked by."""
-    if isinstance(item, Outside):
+    if isinstance(item, NotCovered):
         for lang, questions in item.questions.items():
             for question in questions:
                 yield question, 1.0, lang

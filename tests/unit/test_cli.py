@@ -150,7 +150,7 @@ def test_python_dash_m_bot_works() -> None:
 
 
 def test_unanswered_cli_groups_and_csv(tmp_path: Path) -> None:
-    from bot.storage import DB_NAME, SQLiteStorage
+    from bot.storage.sqlite import DB_NAME, SQLiteStorage
 
     store = SQLiteStorage(tmp_path / DB_NAME)
     for text in ("who won the match yesterday", "who won the match yesterday?", "pizza dough"):

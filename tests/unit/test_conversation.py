@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from bot.conversation import Conversation, plain
-from bot.model import Card, Incoming, Text, UserState, Venue
+from bot.conversation.core import Conversation, plain
+from bot.conversation.messages import Card, Incoming, Text, UserState, Venue
 
 NOW = datetime(2026, 11, 26, 12, 0)
 

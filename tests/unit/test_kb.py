@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import KnowledgeError
-from bot.kb import load
+from bot.knowledge.loader import load
 from tests.conftest import TODAY
 
 
@@ -33,7 +33,7 @@ def test_missing_translation_is_only_a_warning(small_kb) -> None:
 
 
 def test_text_falls_back_to_english_then_german(small_kb) -> None:
-    used, text = small_kb.entries["welcome-day"].text("fa")
+    used, text = small_kb.entries["welcome-day"].localized("fa")
     assert used == "en" and text.title == "Welcome Day"
 
 
@@ -183,7 +183,7 @@ def test_stale_review_warns(kb_copy: Path) -> None:
 
 
 def test_not_covered_kinds_load(small_kb) -> None:
-    kind = small_kb.outside["weather"]
+    kind = small_kb.not_covered["weather"]
     assert kind.questions["de"][0] == "wetter morgen"
     assert kind.hint("uk") == kind.hints["en"]  # no Ukrainian hint: English
     assert "weather" not in small_kb.entries
@@ -220,7 +220,7 @@ def test_not_covered_example_that_is_an_entry_question_warns(kb_copy: Path) -> N
 
 
 def test_reload_diff_counts_not_covered_changes(kb_copy: Path) -> None:
-    from bot.staff import diff
+    from bot.staff.reports import diff
 
     old = load(kb_copy, today=TODAY)
     path = kb_copy / "not-covered.yaml"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language import detect, endonym, negotiate
+from bot.understanding.language import detect, endonym, negotiate
 
 GERMAN_TERMS = frozenset({"anmeldung", "auslanderbehorde", "fiktionsbescheinigung", "jobcenter"})
 

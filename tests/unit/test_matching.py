@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emergency import is_emergency
-from bot.matching import Index
+from bot.understanding.emergency import is_emergency
+from bot.understanding.matching import Index
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_suggest_returns_at_most_three(index: Index) -> None:
                                       "brauch ich morgen einen regenschirm"])
 def test_not_covered_kinds_are_declined_with_their_kind(index: Index, question: str) -> None:
     match = index.match(question)
-    assert (match.decision, match.entry, match.outside) == ("decline", None, "weather")
+    assert (match.decision, match.entry, match.not_covered) == ("decline", None, "weather")
     assert "weather" not in match.suggestions
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.ngrams import NgramModel, grams, posterior
-from bot.text import match_tokens
+from bot.understanding.ngrams import NgramModel, grams, posterior
+from bot.understanding.text import match_tokens
 
 DOCS = [
     ("wo melde ich meine wohnung an", 0),

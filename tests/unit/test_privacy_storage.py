@@ -4,10 +4,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.conversation.messages import UserState
 from bot.errors import StorageError
-from bot.model import UserState
-from bot.privacy import scrub
-from bot.storage import SQLiteStorage
+from bot.storage.privacy import scrub
+from bot.storage.sqlite import SQLiteStorage
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.language import SUPPORTED
+from bot.understanding.language import SUPPORTED
 
 ROOT = Path(__file__).resolve().parents[2]
 TOPICS = (
@@ -71,7 +71,7 @@ def test_every_phone_and_email_has_a_source(project_kb) -> None:
             for email in EMAIL.findall(text.answer):
                 assert email.lower() in sourced_emails, (
                     f"{entry.id} {lang}: e-mail {email} is in no sourced contact")
-    for kind in project_kb.outside.values():
+    for kind in project_kb.not_covered.values():
         for lang, hint in kind.hints.items():
             assert not EMAIL.search(hint) and not re.search(r"https?://", hint), kind.id
             numbers = [n for n in PHONE.findall(hint) if len(digits(n)) >= 5]
@@ -84,7 +84,7 @@ def test_persian_and_ukrainian_use_their_own_letters(project_kb) -> None:
         assert not re.search("[يك]", fa.answer + fa.title + " ".join(fa.questions)), entry.id
         uk = entry.texts["uk"]
         assert not re.search("[ыэъё]", uk.answer + uk.title + " ".join(uk.questions)), entry.id
-    for kind in project_kb.outside.values():
+    for kind in project_kb.not_covered.values():
         fa = kind.hints["fa"] + " ".join(kind.questions["fa"])
         assert not re.search("[يك]", fa), kind.id
         uk = kind.hints["uk"] + " ".join(kind.questions["uk"])

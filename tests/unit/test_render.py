@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.model import Button, Card, Text, Venue
+from bot.conversation.messages import Button, Card, Text, Venue
 from bot.tg.render import LIMIT, isolate, keyboard, pack, render, utf16_len
 
 LRI, PDI, RLM = "\u2066", "\u2069", "\u200f"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import clip, normalize, tokens
+from bot.understanding.text import clip, normalize, tokens
 
 
 @pytest.mark.parametrize(

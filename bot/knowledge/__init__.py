@@ -1,0 +1,1 @@
+"""Knowledge: the frozen model of ``knowledge/``, its loading and validation, field checks."""

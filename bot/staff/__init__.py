@@ -1,0 +1,1 @@
+"""Staff tools without a channel: reload diff, unanswered questions, statistics, gaps."""

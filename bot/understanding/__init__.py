@@ -1,0 +1,1 @@
+"""Understanding a message: normalisation, language, emergencies, n-grams, the index."""
