@@ -20,6 +20,7 @@ from bot.conversation.messages import Card, UserState
 from bot.errors import BotError, KnowledgeError
 from bot.evaluate import evaluate, format_report, read_cases
 from bot.i18n import default_translator
+from bot.knowledge import rules
 from bot.knowledge.loader import KnowledgeBase, default_directory, load
 from bot.storage.sqlite import DB_NAME, SQLiteStorage
 from bot.understanding.language import SUPPORTED
@@ -137,17 +138,24 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     for problem in kb.warnings:
         out.write(f"  {problem}\n")
+    overdue = [p for p in kb.warnings if p.severity == "overdue"]
     if args.gaps:
         from bot.staff import reports as staff
 
         db = data_dir(args.data_dir) / DB_NAME
         demand = staff.demand_by_language(SQLiteStorage(db)) if db.exists() else {}
         out.write(staff.gaps(kb, demand) + "\n")
+        for line in rules.open_checks(kb.entries, kb.contacts, date.today()):
+            out.write(f"  to check: {line}\n")
     out.write(coverage_table(kb))
     examples = sum(len(q) for kind in kb.not_covered.values() for q in kind.questions.values())
     out.write(f"OK: {len(kb.entries)} entries, {len(kb.contacts)} contacts, "
               f"{len(kb.events)} events, {len(kb.not_covered)} kinds of questions not covered "
               f"({examples} examples), {len(kb.warnings)} warning(s).\n")
+    if overdue:
+        out.write(f"FAILED: {len(overdue)} legal entr{'y' if len(overdue) == 1 else 'ies'} "
+                  "overdue for review (the bot still serves them; see above).\n")
+        return 1
     return 0
 
 

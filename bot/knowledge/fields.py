@@ -179,9 +179,11 @@ class Checker:
                 self.error(f"unknown field '{key}'; allowed: {', '.join(sorted(allowed))}")
 
     def stale(self, reviewed: date | None, today: date) -> None:
+        # No date at all means nobody checked the facts yet: listed by `check --gaps` and
+        # /gaps (rules.open_checks), not a warning on every load.
         if reviewed is None:
-            self.warn("has no 'reviewed' date; add the day a person last checked the facts")
-        elif (today - reviewed).days > STALE_DAYS:
+            return
+        if (today - reviewed).days > STALE_DAYS:
             self.warn(f"was last reviewed on {reviewed}, more than a year ago; check the facts")
         elif reviewed > today:
             self.error(f"'reviewed' date {reviewed} is in the future")

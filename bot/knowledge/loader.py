@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any
 
 from bot.errors import KnowledgeError
+from bot.knowledge import rules
 from bot.knowledge.fields import LANG_LIKE, Checker, kind_of, per_language, read_yaml
 from bot.knowledge.model import (
     DAYS,
@@ -50,10 +51,11 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 ()/-]{1,24}$")
 _HOURS = re.compile(r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}(, ?\d{1,2}:\d{2}-\d{1,2}:\d{2})*$")
 
 _ENTRY_FIELDS = {"id", "groups", "contacts", "keywords", "links", "source", "reviewed",
-                 "emergency"}
+                 "emergency", "legal", "review_note"}
 _BLOCK_FIELDS = {"title", "answer", "questions", "updated"}
 _CONTACT_FIELDS = {"name", "address", "location", "phone", "email", "url", "hours",
-                   "hours_note", "languages", "source", "reviewed"}
+                   "hours_note", "languages", "source", "reviewed", "unverified"}
+_CHECKABLE = ("name", "address", "location", "phone", "email", "url", "hours", "languages")
 _EVENT_FIELDS = {"entry", "start", "end", "place", "contact", "url", "source", "reviewed"}
 
 
@@ -71,10 +73,7 @@ def _entry(data: Any, file: str, problems: list[Problem], today: date) -> Entry 
     for group in groups:
         if group not in GROUPS:
             check.error(f"'groups' has unknown group '{group}'; use {', '.join(GROUPS)}")
-    emergency = data.get("emergency", False)
-    if not isinstance(emergency, bool):
-        check.error("'emergency' must be true or false")
-        emergency = False
+    emergency, legal = (_flag(check, data, name) for name in ("emergency", "legal"))
     texts = {}
     for lang in SUPPORTED:
         if lang not in data:
@@ -105,12 +104,21 @@ def _entry(data: Any, file: str, problems: list[Problem], today: date) -> Entry 
         contacts=check.strings(data, "contacts"), keywords=check.strings(data, "keywords"),
         links=check.strings(data, "links", pattern=_URL, hint="; links start with https://"),
         source=check.text(data, "source", pattern=_URL, hint="; use the page's https:// address"),
-        reviewed=reviewed, emergency=emergency, file=file,
+        reviewed=reviewed, emergency=emergency, file=file, legal=legal,
+        review_note=check.text(data, "review_note"),
     )
     if not entry.source:
         check.warn("has no 'source'; add the web page the facts come from")
     errors = len([p for p in problems if p.severity == "error"])
     return entry if errors == before else None
+
+
+def _flag(check: Checker, data: dict, name: str) -> bool:
+    value = data.get(name, False)
+    if not isinstance(value, bool):
+        check.error(f"'{name}' must be true or false")
+        return False
+    return value
 
 
 def _contact(cid: str, data: Any, file: str, problems: list[Problem], today: date) -> Contact:
@@ -161,7 +169,11 @@ def _contact(cid: str, data: Any, file: str, problems: list[Problem], today: dat
         hours=MappingProxyType(hours), hours_note=MappingProxyType(per_language(
             check, data, "hours_note")),
         languages=languages, source=source, reviewed=check.day(data, "reviewed"),
+        unverified=check.strings(data, "unverified"),
     )
+    for name in contact.unverified:
+        if name not in _CHECKABLE:
+            check.error(f"'unverified' item '{name}' is not a field; use {', '.join(_CHECKABLE)}")
     facts = [f for f in ("phone", "email", "address", "hours", "location") if data.get(f)]
     if facts and not source:
         check.warn(f"has {', '.join(facts)} but no 'source'; record the page they come from")
@@ -334,14 +346,18 @@ def load(directory: str | Path, today: date | None = None) -> KnowledgeBase:
     not_covered = _load_not_covered(root, entries, problems)
     _overlap(entries, not_covered, problems)
     _cross_check(entries, contacts, events, problems)
+    domains = rules.read_domains(root, problems)
+    rules.check_sources(domains, entries, contacts, events, problems)
+    fallback = rules.read_fallback(root, contacts, problems)
+    rules.check_legal(entries, today, problems)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise KnowledgeError(errors)
     return KnowledgeBase(
         entries=MappingProxyType(entries), contacts=MappingProxyType(contacts),
         events=MappingProxyType(events), not_covered=MappingProxyType(not_covered),
-        directory=str(root),
-        warnings=tuple(problems),
+        directory=str(root), warnings=tuple(problems),
+        fallback=MappingProxyType(fallback), domains=MappingProxyType(domains),
     )
 
 

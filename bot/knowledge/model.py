@@ -51,6 +51,8 @@ class Entry:
     reviewed: date | None = None
     emergency: bool = False
     file: str = ""
+    legal: bool = False  # states law: reviewed every six months (see rules.py)
+    review_note: str = ""  # what is still pending or uncertain, for staff
 
     def localized(self, lang: str) -> tuple[str, EntryText]:
         """The text in ``lang``, else English, else German, else any: (language used, text)."""
@@ -92,6 +94,13 @@ class Contact:
     languages: tuple[str, ...] = ()
     source: tuple[str, ...] = ()
     reviewed: date | None = None
+    unverified: tuple[str, ...] = ()  # fields staff still have to confirm
+
+    @property
+    def reachable(self) -> bool:
+        """A person can get to them: a phone, an e-mail or an address (a website is not)."""
+        doubtful = set(self.unverified)
+        return any(getattr(self, f) and f not in doubtful for f in ("phone", "email", "address"))
 
     def display_name(self, lang: str) -> str:
         """The German name, with the translation in ``lang`` beside it when there is one."""
@@ -145,6 +154,14 @@ class KnowledgeBase:
     not_covered: Mapping[str, NotCovered] = field(default_factory=dict)
     directory: str = ""
     warnings: tuple[Problem, ...] = ()
+    fallback: Mapping[str, str] = field(default_factory=dict)  # group → contact id
+    domains: Mapping[str, str] = field(default_factory=dict)  # allowed site → owner
+
+    def fallback_contact(self, group: str | None) -> Contact | None:
+        """The person to send someone to when the bot cannot help: their group's, else the
+        general one."""
+        cid = self.fallback.get(group or "") or self.fallback.get("all")
+        return self.contacts.get(cid) if cid else None
 
     def coverage(self) -> dict[str, tuple[int, int]]:
         """Per language: (entries with an answer, entries with enough question variants)."""

@@ -174,7 +174,7 @@ def test_every_error_is_reported_at_once(kb_copy: Path) -> None:
 def test_stale_review_warns(kb_copy: Path) -> None:
     path = kb_copy / "contacts.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace(
-        "  phone: \"112\"\n  source: [https://bcm-news.de/tag/112]\n  reviewed: 2026-11-01",
+        "  phone: \"112\"\n  source: [https://feuerwehr.jena.de/]\n  reviewed: 2026-11-01",
         "  phone: \"112\"\n  reviewed: 2024-01-01"), encoding="utf-8")
     kb = load(kb_copy, today=TODAY)
     warnings = "\n".join(str(w) for w in kb.warnings)
