@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 
 from bot.conversation.messages import Incoming, Reply, UserState
@@ -43,4 +43,4 @@ class Outcome:
 
     replies: list[Reply]
     state: UserState
-    effects: tuple[Effect, ...] = field(default=())
+    effects: tuple[Effect, ...] = ()

@@ -47,10 +47,13 @@ async def on_staff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if message is None or user is None or not message.text:
         return
     name = message.text.split()[0][1:].partition("@")[0].lower()
+    command = COMMANDS.get(name)
+    if command is None:  # CommandHandler matched it, so this does not happen
+        return
     args = tuple(context.args or ())
     service = service_of(context)
     service.storage.audit(str(user.id), name, " ".join(args))
-    reply = await COMMANDS[name](service, context, args)
+    reply = await command(service, context, args)
     await service.deliver(context, message.chat_id,
                           [Text(part, "en") for part in reply.split("\n\n\n")])
 
