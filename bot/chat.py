@@ -16,11 +16,8 @@ HELLO = ("Jena Welcome Bot — local chat. Write a question in any language, a c
 
 def chat(conv: Conversation, stdin: TextIO, out: TextIO) -> int:
     """Run a terminal conversation until end of input or /quit."""
-    state = UserState()
     out.write(HELLO)
-    buttons = _show(conv.handle(_command("start"), state), out)
-    state = buttons[1]
-    buttons = buttons[0]
+    buttons, state = _show(conv.handle(_command("start"), UserState()), out)
     while True:
         out.write("\n> ")
         out.flush()
@@ -31,16 +28,19 @@ def chat(conv: Conversation, stdin: TextIO, out: TextIO) -> int:
         line = line.strip()
         if line in ("/quit", "/exit"):
             return 0
-        if line.isdigit() and 1 <= int(line) <= len(buttons):
-            incoming = Incoming(USER, "button", data=buttons[int(line) - 1].action,
-                                chat=USER, now=datetime.now())
-        elif line.startswith("/"):
-            name, *args = line[1:].split()
-            incoming = Incoming(USER, "command", command=name or "", args=tuple(args),
-                                chat=USER, now=datetime.now())
-        else:
-            incoming = Incoming(USER, "text", text=line, chat=USER, now=datetime.now())
-        buttons, state = _show(conv.handle(incoming, state), out)
+        buttons, state = _show(conv.handle(_incoming(line, buttons), state), out)
+
+
+def _incoming(line: str, buttons: list[Button]) -> Incoming:
+    """A typed line: a button's number, a command, or a question."""
+    if line.isdigit() and 1 <= int(line) <= len(buttons):
+        return Incoming(USER, "button", data=buttons[int(line) - 1].action, chat=USER,
+                        now=datetime.now())
+    if line.startswith("/"):
+        name, *args = line[1:].split() or [""]
+        return Incoming(USER, "command", command=name, args=tuple(args), chat=USER,
+                        now=datetime.now())
+    return Incoming(USER, "text", text=line, chat=USER, now=datetime.now())
 
 
 def _command(name: str) -> Incoming:

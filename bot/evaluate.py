@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.errors import BotError
 from bot.understanding.language import SUPPORTED
@@ -106,7 +107,7 @@ def read_cases(path: str | Path) -> list[Case]:
     return cases
 
 
-def evaluate(cases: Iterable[Case], answer) -> Report:
+def evaluate(cases: Iterable[Case], answer: Callable[[str], dict[str, Any]]) -> Report:
     """Run every case through ``answer`` (text → answer JSON dict)."""
     report = Report()
     for case in cases:

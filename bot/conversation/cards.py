@@ -1,25 +1,24 @@
-"""Format contacts, hours and events for a user's language (Babel), channel-neutral."""
+"""Contacts for a user's language (Babel): cards with hours and languages, map pins."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 
 from babel import Locale
-from babel.dates import format_date, format_time
 
 from bot.conversation.messages import Card, Venue
-from bot.knowledge.loader import DAYS, Contact, Event
+from bot.knowledge.loader import DAYS, Contact
 from bot.understanding.language import SUPPORTED
 
 
-def _locale(lang: str) -> Locale:
+def locale_for(lang: str) -> Locale:
+    """The Babel locale for a supported language; English for anything else."""
     return Locale.parse(lang if lang in SUPPORTED else "en")
 
 
 def format_hours(hours: Mapping[str, str], lang: str) -> list[str]:
     """Opening hours as lines with the locale's weekday names; consecutive equal days merged."""
-    names = _locale(lang).days["format"]["abbreviated"]
+    names = locale_for(lang).days["format"]["abbreviated"]
     lines: list[str] = []
     run: list[int] = []
     for i, day in enumerate(DAYS):
@@ -41,7 +40,7 @@ def _hours_line(run: list[int], names: Mapping[int, str], span: str) -> str:
 
 def language_names(codes: tuple[str, ...], lang: str) -> str:
     """Languages spoken, named in the reader's language."""
-    locale = _locale(lang)
+    locale = locale_for(lang)
     return ", ".join(locale.languages.get(code, code) for code in codes)
 
 
@@ -73,27 +72,3 @@ def venue(contact: Contact, lang: str) -> Venue | None:
         return None
     lat, lon = contact.location
     return Venue(lat, lon, contact.display_name(lang)[:100], contact.address or contact.url)
-
-
-def event_when(event: Event, lang: str) -> str:
-    """The event's date and time in the user's locale, or '' when not known yet."""
-    if event.start is None:
-        return ""
-    locale = _locale(lang)
-    if event.start.hour == 0 and event.start.minute == 0:
-        text = format_date(event.start, format="full", locale=locale)
-    else:
-        text = format_date(event.start, format="full", locale=locale) + ", " + format_time(
-            event.start, format="short", locale=locale)
-    if event.end and event.end.date() == event.start.date() and event.end != event.start:
-        text += "–" + format_time(event.end, format="short", locale=locale)
-    elif event.end and event.end.date() != event.start.date():
-        text += " – " + format_date(event.end, format="full", locale=locale)
-    return text
-
-
-def upcoming(events: list[Event], now: datetime) -> list[Event]:
-    """Events not yet over, soonest first; events whose date is not known yet come last."""
-    dated = sorted((e for e in events if e.is_upcoming(now)), key=lambda e: e.start)
-    undated = [e for e in events if e.start is None]
-    return dated + undated

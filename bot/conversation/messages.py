@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
+
+Kind = Literal["text", "command", "button", "media"]
 
 
 @dataclass(frozen=True)
 class Incoming:
     """One thing a user did: wrote text, sent a command, pressed a button, or sent media.
 
-    ``kind`` is "text", "command", "button" or "media" (sticker, photo, voice, location …).
+    ``kind``: "media" stands for stickers, photos, voice messages, files, locations …
     ``client_lang`` is the language tag of the user's app, if the channel knows it.
     """
 
     user: str
-    kind: str
+    kind: Kind
     text: str = ""
     command: str = ""
     args: tuple[str, ...] = ()
@@ -35,7 +38,7 @@ class UserState:
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button: ``label`` shown, ``action`` sent back (≤ 64 bytes, see actions)."""
+    """An inline button: ``label`` shown, ``action`` sent back (``actions.encode``, ≤ 64 bytes)."""
 
     label: str
     action: str = ""

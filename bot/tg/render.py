@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.conversation.actions import LIMIT as CALLBACK_LIMIT
 from bot.conversation.messages import Button, Card, Reply, Text, Venue
 from bot.understanding.language import RTL
 
 log = logging.getLogger(__name__)
 
 LIMIT = 4096
-CALLBACK_LIMIT = 64
 _LRI, _PDI, _RLM = "\u2066", "\u2069", "\u200f"
 # A left-to-right run inside right-to-left text: German names, addresses, phone numbers,
 # e-mails and links. It starts and ends with a letter or digit.
@@ -98,7 +98,8 @@ def pack(paragraphs: list[str], limit: int = LIMIT) -> list[str]:
 
 
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
-    """Inline keyboard; a button whose data would exceed Telegram's 64 bytes is left out."""
+    """Inline keyboard; a button whose data would exceed Telegram's 64 bytes is left out
+    (``actions.encode`` already refuses such data: this is the last line of defence)."""
     out = []
     for row in rows:
         buttons = []

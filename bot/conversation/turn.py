@@ -1,0 +1,46 @@
+"""One turn of a conversation: what answering an incoming event needs, and what it gives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from bot.conversation.messages import Incoming, Reply, UserState
+from bot.conversation.record import Effect
+from bot.conversation.snapshot import Snapshot
+from bot.i18n import Translator
+from bot.understanding.language import negotiate
+
+
+@dataclass(frozen=True)
+class Turn:
+    """An incoming event with the user's state and the knowledge snapshot to answer from.
+
+    ``subscriptions`` reads the user's reminder subscriptions (a read; nothing in a turn
+    writes — see ``record``).
+    """
+
+    snap: Snapshot
+    tr: Translator
+    incoming: Incoming
+    state: UserState
+    subscriptions: Callable[[str], list[str]]
+
+    @property
+    def lang(self) -> str:
+        """The interface language: the user's choice, else their app's, else English."""
+        return self.state.lang or negotiate(self.incoming.client_lang) or "en"
+
+    def gettext(self, lang: str | None = None) -> Callable[[str], str]:
+        """``_`` for ``lang`` (default: the interface language)."""
+        return partial(self.tr.gettext, lang or self.lang)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The replies, the user's new state, and what to record."""
+
+    replies: list[Reply]
+    state: UserState
+    effects: tuple[Effect, ...] = ()

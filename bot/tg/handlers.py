@@ -1,0 +1,114 @@
+"""Handlers: each turns an Update into an ``Incoming`` for the core; jobs; the error handler."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from telegram import Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, NetworkError
+from telegram.ext import ContextTypes
+
+from bot.conversation.events import event_text, reminder_due
+from bot.conversation.messages import Text
+from bot.tg.service import service_of
+from bot.tg.texts import APOLOGY
+
+log = logging.getLogger(__name__)
+
+
+def _addressed_to_bot(message: Message, username: str, bot_id: int) -> bool:
+    """In groups, only messages that mention the bot or reply to it are for us."""
+    if message.chat.type == ChatType.PRIVATE:
+        return True
+    reply = message.reply_to_message
+    if reply and reply.from_user and reply.from_user.id == bot_id:
+        return True
+    text = message.text or message.caption or ""
+    return bool(username) and f"@{username.lower()}" in text.lower()
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Run a command (known or not) through the conversation core."""
+    service = service_of(context)
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    head, *args = message.text.split()
+    name, _at, target = head[1:].partition("@")
+    if target and target.lower() != service.username.lower():
+        return  # a command for another bot in a group
+    await service.process(update, context, service.incoming(
+        update, "command", command=name, args=tuple(args)))
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a free-text question (new or edited)."""
+    service = service_of(context)
+    message = update.effective_message
+    if message is None or not _addressed_to_bot(message, service.username, context.bot.id):
+        return
+    text = message.text or ""
+    if service.username:
+        text = text.replace(f"@{service.username}", " ")
+    await service.process(update, context, service.incoming(update, "text", text=text))
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Handle a button press: answer the query first, then the action."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer()
+    except (BadRequest, NetworkError):
+        pass  # an expired query: the action still runs
+    service = service_of(context)
+    data = query.data if isinstance(query.data, str) else ""
+    await service.process(update, context, service.incoming(update, "button", data=data))
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, files, locations …: a friendly hint, never silence."""
+    service = service_of(context)
+    message = update.effective_message
+    if message is None or not _addressed_to_bot(message, service.username, context.bot.id):
+        return
+    await service.process(update, context, service.incoming(update, "media"))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (no message text), then apologise in the user's language."""
+    log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    service = service_of(context)
+    user = update.effective_user
+    state = service.storage.get_user(f"tg:{user.id}") if user else None
+    lang = (state.lang if state else None) or "en"
+    text = service.conv.tr.gettext(lang, APOLOGY)
+    try:
+        await service.deliver(context, update.effective_chat.id, [Text(text, lang)])
+    except Exception:
+        log.warning("could not send the apology")
+
+
+async def check_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send due reminders (the day before an event); survives restarts via the database."""
+    service = service_of(context)
+    kb = service.conv.snapshot.kb
+    now = datetime.now()
+    for user, chat, event_id, lang in service.storage.all_subscriptions():
+        event = kb.events.get(event_id)
+        if event is None or not reminder_due(event, now):
+            continue
+        if not service.storage.mark_reminded(user, event_id):
+            continue
+        reminder = event_text(event, lang, service.conv.tr, "reminder")
+        await service.deliver(context, int(chat), [reminder])
+
+
+async def purge_old_data(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily: delete staff data older than the retention /privacy states (180 days)."""
+    service_of(context).storage.purge()

@@ -1,0 +1,108 @@
+"""The bot's services as the Telegram handlers see them (``bot_data["service"]``), and
+sending with retries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, TypeVar
+
+from telegram import Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ContextTypes
+
+from bot.config import Settings
+from bot.conversation.core import Conversation
+from bot.conversation.messages import Incoming, Kind, Reply
+from bot.knowledge.loader import fingerprint
+from bot.storage.sqlite import SQLiteStorage
+from bot.tg.render import Outgoing, render
+
+log = logging.getLogger(__name__)
+
+SEND_ATTEMPTS = 4
+T = TypeVar("T")
+
+
+async def send_with_retry(call: Callable[[], Awaitable[T]]) -> T | None:
+    """Retry one API call on network errors and 5xx; 429 is retried by the rate limiter."""
+    delay = 0.5
+    for attempt in range(SEND_ATTEMPTS):
+        try:
+            return await call()
+        except RetryAfter as exc:  # the rate limiter gave up; wait as told once more
+            if attempt == SEND_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(_seconds(exc.retry_after))
+        except (TimedOut, NetworkError) as exc:
+            if isinstance(exc, BadRequest | Forbidden) or attempt == SEND_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(delay)
+            delay *= 2
+    return None
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class BotService:
+    """What the handlers share: the conversation core, storage and settings."""
+
+    def __init__(self, conv: Conversation, storage: SQLiteStorage, settings: Settings) -> None:
+        self.conv = conv
+        self.storage = storage
+        self.settings = settings
+        self.username = ""  # learnt in post_init
+        self.watched = fingerprint(settings.knowledge_dir)  # for the knowledge watcher
+
+    async def deliver(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
+                      replies: list[Reply], raise_errors: bool = False) -> bool:
+        """Send the planned messages in order; False (or Forbidden) if the user blocked us."""
+        for out in render(replies):
+            try:
+                await send_with_retry(_call(context, chat_id, out))
+            except Forbidden:
+                log.info("a user blocked the bot or left the chat; their reminders are removed")
+                self.storage.forget_chat(str(chat_id))
+                if raise_errors:
+                    raise
+                return False
+        return True
+
+    def incoming(self, update: Update, kind: Kind, **fields: Any) -> Incoming:
+        """The channel-neutral event for an update."""
+        user = update.effective_user
+        chat = update.effective_chat
+        return Incoming(
+            user=f"tg:{user.id}" if user else f"chat:{chat.id if chat else 0}",
+            kind=kind, client_lang=user.language_code if user else None,
+            chat=str(chat.id) if chat else "", now=datetime.now(), **fields)
+
+    async def process(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
+                      incoming: Incoming) -> None:
+        """Run one incoming event through the core, keep the new state, send the replies."""
+        state = self.storage.get_user(incoming.user)
+        replies, new_state = self.conv.handle(incoming, state)
+        if new_state != state:
+            self.storage.set_user(incoming.user, new_state)
+        if update.effective_chat:
+            await self.deliver(context, update.effective_chat.id, replies)
+
+
+def _call(context: ContextTypes.DEFAULT_TYPE, chat_id: int,
+          out: Outgoing) -> Callable[[], Awaitable[object]]:
+    if out.venue is None:
+        return partial(context.bot.send_message, chat_id, out.text, reply_markup=out.markup)
+    v = out.venue
+    return partial(context.bot.send_venue, chat_id, latitude=v.latitude, longitude=v.longitude,
+                   title=v.title, address=v.address or " ")
+
+
+def service_of(context: ContextTypes.DEFAULT_TYPE) -> BotService:
+    """The service the application was built with."""
+    service: BotService = context.application.bot_data["service"]
+    return service
