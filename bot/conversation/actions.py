@@ -7,6 +7,7 @@ The wire format is fixed: buttons in users' old messages must keep working.
     menu             ShowMenu()
     topic:housing|uk ShowTopic("housing", "uk")   (the tag: language of the answer shown)
     fb:housing:1|uk  Vote("housing", True, "uk")  (1 helpful, 0 not helpful)
+    more:housing|uk  MoreContacts("housing", "uk") (the contacts and links not shown)
     sub:EVENT        Subscribe("EVENT")
     unsub:EVENT      Unsubscribe("EVENT")
 
@@ -54,6 +55,12 @@ class Vote:
 
 
 @dataclass(frozen=True)
+class MoreContacts:
+    entry: str
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
 class Subscribe:
     event: str
 
@@ -63,7 +70,8 @@ class Unsubscribe:
     event: str
 
 
-Action = ChooseLanguage | ChooseGroup | ShowMenu | ShowTopic | Vote | Subscribe | Unsubscribe
+Action = (ChooseLanguage | ChooseGroup | ShowMenu | ShowTopic | Vote | MoreContacts | Subscribe
+          | Unsubscribe)
 
 
 class UnfitActionError(ValueError):
@@ -101,6 +109,8 @@ def _wire(action: Action) -> str:
             return f"topic:{entry}" + (f"|{lang}" if lang else "")
         case Vote(entry, helpful, lang):
             return f"fb:{entry}:{int(helpful)}" + (f"|{lang}" if lang else "")
+        case MoreContacts(entry, lang):
+            return f"more:{entry}" + (f"|{lang}" if lang else "")
         case Subscribe(event):
             return f"sub:{event}"
         case Unsubscribe(event):
@@ -126,6 +136,10 @@ def _topic(entry: str, lang: str | None) -> Action | None:
     return ShowTopic(entry, lang) if entry else None
 
 
+def _more(entry: str, lang: str | None) -> Action | None:
+    return MoreContacts(entry, lang) if entry else None
+
+
 def _vote(value: str, lang: str | None) -> Action | None:
     entry, _colon, vote = value.rpartition(":")
     return Vote(entry, vote == "1", lang) if entry and vote in ("0", "1") else None
@@ -148,6 +162,6 @@ def _unsubscribe(value: str) -> Action | None:
 
 
 _TAGGED: dict[str, Callable[[str, str | None], Action | None]] = {
-    "topic": _topic, "fb": _vote}
+    "topic": _topic, "fb": _vote, "more": _more}
 _PLAIN: dict[str, Callable[[str], Action | None]] = {
     "lang": _language, "grp": _group, "sub": _subscribe, "unsub": _unsubscribe}

@@ -11,16 +11,18 @@ from functools import partial
 from typing import Literal
 
 from bot.conversation import cards
-from bot.conversation.actions import ShowMenu, ShowTopic, Vote, encode
+from bot.conversation.actions import MoreContacts, ShowMenu, ShowTopic, Vote, encode
 from bot.conversation.messages import Button, Reply, Text, UserState
 from bot.conversation.snapshot import Snapshot
 from bot.i18n import Translator
-from bot.knowledge.loader import Entry, KnowledgeBase
+from bot.knowledge.loader import Contact, Entry, KnowledgeBase
 from bot.understanding.language import DETECT_CONFIDENT, detect, endonym, negotiate
 from bot.understanding.matching import Match
 
-WELCOME_CONTACT = "welcome-center"
+WELCOME_CONTACT = "welcome-center"  # the person named when fallback.yaml names nobody
 MAX_QUESTION = 1000  # longer messages are matched on their beginning
+SHOWN_CONTACTS = 2  # contact cards under an answer; the others behind "More contacts"
+SHOWN_LINKS = 1  # links under an answer; the others behind "More contacts"
 
 ReplyKind = Literal["answer", "suggest", "decline"]
 
@@ -39,7 +41,7 @@ def answer(snap: Snapshot, tr: Translator, text: str, state: UserState,
     fallback = state.lang or negotiate(client_lang)
     lang = lang or (found.lang if sure or not fallback else fallback)
     match = snap.index.match(question, found.lang if sure else "")
-    return lang, match, reply_for(snap.kb, tr, match, lang)
+    return lang, match, reply_for(snap.kb, tr, match, lang, state.group)
 
 
 def reply_kind(kb: KnowledgeBase, match: Match) -> ReplyKind:
@@ -51,21 +53,22 @@ def reply_kind(kb: KnowledgeBase, match: Match) -> ReplyKind:
     return "decline"
 
 
-def reply_for(kb: KnowledgeBase, tr: Translator, match: Match, lang: str) -> list[Reply]:
-    """The replies for a matcher verdict."""
+def reply_for(kb: KnowledgeBase, tr: Translator, match: Match, lang: str,
+              group: str | None = None) -> list[Reply]:
+    """The replies for a matcher verdict; ``group`` picks the person named on a decline."""
     _ = partial(tr.gettext, lang)
     kind = reply_kind(kb, match)
     if kind == "answer" and match.entry is not None:
-        return _answered(kb, tr, match, kb.entries[match.entry], lang)
+        return _answered(kb, tr, match, kb.entries[match.entry], lang, group)
     if kind == "suggest":
         return [suggestions(kb, lang, match.suggestions, _("Did you mean…"))]
-    return _declined(kb, tr, match, lang)
+    return _declined(kb, tr, match, lang, group)
 
 
 def _answered(kb: KnowledgeBase, tr: Translator, match: Match, entry: Entry,
-              lang: str) -> list[Reply]:
+              lang: str, group: str | None) -> list[Reply]:
     _ = partial(tr.gettext, lang)
-    replies = entry_answer(kb, tr, entry, lang)
+    replies = entry_answer(kb, tr, entry, lang, group)
     if match.emergency and not entry.emergency:
         replies.insert(0, Text(_("If someone is in danger right now: call 112 (ambulance, "
                                  "fire brigade) or 110 (police)."), lang))
@@ -76,21 +79,17 @@ def _answered(kb: KnowledgeBase, tr: Translator, match: Match, entry: Entry,
     return replies
 
 
-def _declined(kb: KnowledgeBase, tr: Translator, match: Match, lang: str) -> list[Reply]:
+def _declined(kb: KnowledgeBase, tr: Translator, match: Match, lang: str,
+              group: str | None) -> list[Reply]:
     _ = partial(tr.gettext, lang)
     kind = kb.not_covered.get(match.not_covered or "")
     hint = kind.hint(lang) if kind else ""
-    replies: list[Reply]
-    if hint:
-        # A kind of question the welcome services do not cover: say so and where such
-        # things are handled, rather than "I don't know yet".
-        replies = [Text(hint, lang), Text(_("The Welcome Center can help you in person:"),
-                                          lang)]
-    else:
-        replies = [Text(_("I don't know the answer to this yet, sorry. I have passed your "
-                          "question on (without your name) so that the answers get "
-                          "better. The Welcome Center can help you in person:"), lang)]
-    replies.extend(welcome_center(kb, tr, lang))
+    # A kind of question the welcome services do not cover: say so and where such things
+    # are handled, rather than "I don't know yet".
+    replies: list[Reply] = [Text(hint or _(
+        "I don't know the answer to this yet, sorry. I have passed your question on "
+        "(without your name) so that the answers get better."), lang)]
+    replies.extend(a_person(kb, tr, lang, group))
     if match.suggestions:
         replies.append(suggestions(kb, lang, match.suggestions,
                                    _("Maybe one of these topics helps:")))
@@ -99,8 +98,10 @@ def _declined(kb: KnowledgeBase, tr: Translator, match: Match, lang: str) -> lis
     return replies
 
 
-def entry_answer(kb: KnowledgeBase, tr: Translator, entry: Entry, lang: str) -> list[Reply]:
-    """An entry's answer, its contacts with map pins, and the feedback question."""
+def entry_answer(kb: KnowledgeBase, tr: Translator, entry: Entry, lang: str,
+                 group: str | None = None) -> list[Reply]:
+    """An entry's answer with its first link, up to two contacts a person can reach (with
+    map pins), a "More contacts" button for the rest, and the feedback question."""
     _ = partial(tr.gettext, lang)
     used, text = entry.localized(lang)
     body = text.answer
@@ -108,20 +109,55 @@ def entry_answer(kb: KnowledgeBase, tr: Translator, entry: Entry, lang: str) -> 
         # I18N: shown above an answer that exists only in another language
         body = _("(This answer is not available in your language yet; here it is in "
                  "{language}.)").format(language=endonym(used)) + "\n\n" + body
-    if entry.links:
-        body += "\n\n" + "\n".join(f"🔗 {link}" for link in entry.links)
+    shown, links = _limits(entry)
+    body += "".join(f"\n\n🔗 {link}" for link in entry.links[:links])
     replies: list[Reply] = [Text(body, used)]
-    for cid in entry.contacts:
-        contact = kb.contacts.get(cid)
-        if contact is not None:
-            replies.append(cards.contact_card(contact, lang, labels(_)))
-            pin = cards.venue(contact, lang)
-            replies.extend([pin] if pin else [])
-    if not entry.emergency:
-        replies.append(Text(_("Did this answer help you?"), lang, ((
-            Button("👍 " + _("Helpful"), encode(Vote(entry.id, True, lang))),
-            Button("👎 " + _("Not helpful"), encode(Vote(entry.id, False, lang))),
-        ),)))
+    reachable = reachable_contacts(kb, entry)
+    if reachable:
+        replies.extend(contact_cards(tr, reachable[:shown], lang))
+    else:  # nobody on this route can be reached: name the person for the user's group
+        replies.extend(a_person(kb, tr, lang, group))
+    if entry.emergency:
+        return replies  # no vote, and nothing held back in an emergency
+    rows: list[tuple[Button, ...]] = [(
+        Button("👍 " + _("Helpful"), encode(Vote(entry.id, True, lang))),
+        Button("👎 " + _("Not helpful"), encode(Vote(entry.id, False, lang))))]
+    if reachable[shown:] or entry.links[links:]:
+        rows.append((Button("➕ " + _("More contacts"), encode(MoreContacts(entry.id, lang))),))
+    replies.append(Text(_("Did this answer help you?"), lang, tuple(rows)))
+    return replies
+
+
+def _limits(entry: Entry) -> tuple[int, int]:
+    """How many contacts and links show under the answer; an emergency shows them all."""
+    if entry.emergency:
+        return len(entry.contacts), len(entry.links)
+    return SHOWN_CONTACTS, SHOWN_LINKS
+
+
+def more_contacts(kb: KnowledgeBase, tr: Translator, entry: Entry, lang: str) -> list[Reply]:
+    """The contacts and links that ``entry_answer`` left behind the "More contacts" button."""
+    shown, links = _limits(entry)
+    replies: list[Reply] = []
+    if entry.links[links:]:
+        replies.append(Text("\n".join(f"🔗 {link}" for link in entry.links[links:]), lang))
+    replies.extend(contact_cards(tr, reachable_contacts(kb, entry)[shown:], lang))
+    return replies
+
+
+def reachable_contacts(kb: KnowledgeBase, entry: Entry) -> list[Contact]:
+    """The entry's contacts a person can reach (phone, e-mail or address), in its order."""
+    found = (kb.contacts.get(cid) for cid in entry.contacts)
+    return [c for c in found if c is not None and c.reachable]
+
+
+def contact_cards(tr: Translator, contacts: list[Contact], lang: str) -> list[Reply]:
+    """A card per contact, each followed by its map pin when there is one."""
+    replies: list[Reply] = []
+    for contact in contacts:
+        replies.append(cards.contact_card(contact, lang, labels(partial(tr.gettext, lang))))
+        pin = cards.venue(contact, lang)
+        replies.extend([pin] if pin else [])
     return replies
 
 
@@ -134,12 +170,24 @@ def suggestions(kb: KnowledgeBase, lang: str, ids: tuple[str, ...], heading: str
     return Text(heading, lang, rows)
 
 
-def welcome_center(kb: KnowledgeBase, tr: Translator, lang: str) -> list[Reply]:
-    """The Welcome Center's card, if the knowledge base has it."""
-    contact = kb.contacts.get(WELCOME_CONTACT)
+def fallback_contact(kb: KnowledgeBase, group: str | None) -> Contact | None:
+    """The person for someone the bot cannot help: their group's (fallback.yaml), else the
+    general one, else the Welcome Center when a person can reach it."""
+    contact = kb.fallback_contact(group)
+    if contact is None:
+        contact = kb.contacts.get(WELCOME_CONTACT)
+    return contact if contact is not None and contact.reachable else None
+
+
+def a_person(kb: KnowledgeBase, tr: Translator, lang: str, group: str | None) -> list[Reply]:
+    """"You can reach a person here:" and the card — or nothing when nobody is reachable
+    (the bot then promises nothing)."""
+    contact = fallback_contact(kb, group)
     if contact is None:
         return []
-    return [cards.contact_card(contact, lang, labels(partial(tr.gettext, lang)))]
+    _ = partial(tr.gettext, lang)
+    return [Text(_("You can reach a person here:"), lang),
+            *contact_cards(tr, [contact], lang)]
 
 
 def labels(_: Callable[[str], str]) -> dict[str, str]:

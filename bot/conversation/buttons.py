@@ -8,6 +8,7 @@ from bot.conversation import answers, menus
 from bot.conversation.actions import (
     ChooseGroup,
     ChooseLanguage,
+    MoreContacts,
     ShowMenu,
     ShowTopic,
     Subscribe,
@@ -33,14 +34,17 @@ def press(turn: Turn) -> Outcome:
         case ShowMenu():
             return Outcome([menus.group_picker(tr, turn.lang)], state)
         case ShowTopic(entry, lang) if entry in kb.entries:
-            return Outcome(answers.entry_answer(kb, tr, kb.entries[entry], lang or turn.lang),
+            return Outcome(answers.entry_answer(kb, tr, kb.entries[entry], lang or turn.lang,
+                                                state.group), state)
+        case MoreContacts(entry, lang) if entry in kb.entries:
+            return Outcome(answers.more_contacts(kb, tr, kb.entries[entry], lang or turn.lang),
                            state)
         case Vote(entry, helpful, lang) if entry in kb.entries:
             return _vote(turn, Vote(entry, helpful, lang or turn.lang))
         case Subscribe(event) | Unsubscribe(event) if event in kb.events:
             return _reminder(turn, action)
     # An entry or event that is gone: answer in the language the button was made for.
-    tagged = action.lang if isinstance(action, ShowTopic | Vote) else None
+    tagged = action.lang if isinstance(action, ShowTopic | Vote | MoreContacts) else None
     return out_of_date(turn, tagged or turn.lang)
 
 
@@ -64,9 +68,8 @@ def _vote(turn: Turn, vote: Vote) -> Outcome:
     recorded = (Voted(vote.entry, lang, vote.helpful),)
     if vote.helpful:
         return Outcome([Text(_("Thank you for your feedback!"), lang)], turn.state, recorded)
-    replies: list[Reply] = [Text(_("Thank you — I will pass this on. For personal help, the "
-                                   "Welcome Center is there for you:"), lang)]
-    replies += answers.welcome_center(turn.snap.kb, turn.tr, lang)
+    replies: list[Reply] = [Text(_("Thank you — I will pass this on."), lang)]
+    replies += answers.a_person(turn.snap.kb, turn.tr, lang, turn.state.group)
     return Outcome(replies, turn.state, recorded)
 
 

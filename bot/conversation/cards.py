@@ -45,30 +45,36 @@ def language_names(codes: tuple[str, ...], lang: str) -> str:
 
 
 def contact_card(contact: Contact, lang: str, labels: dict[str, str]) -> Card:
-    """A card with whatever is known; the website stands in for unknown details."""
+    """A card with what is known and confirmed: fields staff marked ``unverified`` are left
+    out (the bot never relies on them); the website stands in for unknown details."""
+    shown = confirmed(contact)
     lines: list[str] = []
-    if contact.address:
+    if "address" in shown:
         lines.append(f"📍 {contact.address}")
-    hours = format_hours(contact.hours, lang)
+    hours = format_hours(contact.hours, lang) if "hours" in shown else []
     if hours:
         lines.append(f"🕒 {labels['hours']}: " + "; ".join(hours))
     note = contact.hours_note.get(lang) or contact.hours_note.get("en")
     if note:
         lines.append(f"ℹ️ {note}")
-    if contact.phone:
-        lines.append(f"☎️ {contact.phone}")
-    if contact.email:
-        lines.append(f"✉️ {contact.email}")
-    if contact.url:
-        lines.append(f"🌐 {contact.url}")
-    if contact.languages:
+    for field, icon in (("phone", "☎️"), ("email", "✉️"), ("url", "🌐")):
+        if field in shown:
+            lines.append(f"{icon} {getattr(contact, field)}")
+    if "languages" in shown:
         lines.append(f"🗣 {language_names(contact.languages, lang)}")
     return Card(contact.display_name(lang), tuple(lines), lang, contact.id)
 
 
+def confirmed(contact: Contact) -> set[str]:
+    """The contact's fields that are filled in and not marked unverified."""
+    fields = ("address", "location", "phone", "email", "url", "hours", "languages")
+    return {f for f in fields if getattr(contact, f) and f not in contact.unverified}
+
+
 def venue(contact: Contact, lang: str) -> Venue | None:
     """A map pin for the contact, when its coordinates are known."""
-    if contact.location is None:
+    if contact.location is None or "location" not in confirmed(contact):
         return None
     lat, lon = contact.location
-    return Venue(lat, lon, contact.display_name(lang)[:100], contact.address or contact.url)
+    address = contact.address if "address" in confirmed(contact) else contact.url
+    return Venue(lat, lon, contact.display_name(lang)[:100], address)

@@ -75,20 +75,24 @@ def test_missing_translation_says_so(core: Conversation) -> None:
     assert replies[0].text.startswith("(")  # the note in Ukrainian comes first
 
 
-def test_decline_routes_to_welcome_center_and_stores_scrubbed(core: Conversation,
-                                                              storage) -> None:
+def test_decline_routes_to_a_reachable_person_and_stores_scrubbed(core: Conversation,
+                                                                   storage) -> None:
     replies, _ = core.handle(say("beste pizza in neapel? 0176 1234567"),
                              UserState())
-    assert any(isinstance(r, Card) and r.contact == "welcome-center" for r in replies)
+    # fallback.yaml names the Bürgerservice; the Welcome Center card (website only) would
+    # promise a person nobody can reach.
+    assert any(isinstance(r, Card) and r.contact == "buergerservice" for r in replies)
+    assert not any(isinstance(r, Card) and r.contact == "welcome-center" for r in replies)
+    assert "You can reach a person here:" in [r.text for r in replies if isinstance(r, Text)]
     stored = storage.declined()
     assert len(stored) == 1 and "0176" not in stored[0][3] and "[number]" in stored[0][3]
 
 
-def test_not_covered_question_gets_its_hint_and_the_welcome_center(core: Conversation,
-                                                                    storage) -> None:
+def test_not_covered_question_gets_its_hint_and_a_person(core: Conversation,
+                                                         storage) -> None:
     replies, _ = core.handle(say("wetter morgen in jena?"), UserState(lang="de"))
     assert replies[0].text == "Das Wetter kenne ich nicht; eine Wetter-App weiß es am besten."
-    assert any(isinstance(r, Card) and r.contact == "welcome-center" for r in replies)
+    assert any(isinstance(r, Card) and r.contact == "buergerservice" for r in replies)
     assert "noch nicht" not in " ".join(r.text for r in replies if isinstance(r, Text))
     assert storage.declined()[0][4] == "weather"  # staff see which kind caught it
 
