@@ -359,12 +359,15 @@ def build_application(settings: Settings, conv: Conversation,
     return app
 
 
-def create_application(settings: Settings) -> Application:
-    """Load the knowledge base, open the database, and wire the application."""
-    kb = load(settings.knowledge_dir)
+def create_application(settings: Settings, snapshot: Snapshot | None = None) -> Application:
+    """Load the knowledge base (unless a built ``snapshot`` is given), open the database,
+    and wire the application."""
+    if snapshot is None:
+        snapshot = Snapshot.build(load(settings.knowledge_dir))
+    kb = snapshot.kb
     storage = SQLiteStorage(settings.data_dir / DB_NAME)
     storage.purge()
-    conv = Conversation(Snapshot.build(kb), default_translator(), storage)
+    conv = Conversation(snapshot, default_translator(), storage)
     log.info("knowledge: %d entries; data: %s", len(kb.entries), settings.data_dir)
     return build_application(settings, conv, storage)
 
