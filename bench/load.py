@@ -1,12 +1,17 @@
 """End-to-end load benchmark: the Welcome Bot against a minimal echo bot, same fake server.
 
-    python bench/load.py [--users 200] [--messages 5] [--runs 1] [--rate-limit off|telegram]
+    python -m bench.load [--users 200] [--messages 5] [--runs 1] [--rate-limit off|telegram]
+
+Run it from the repository root as a module (``python -m``): ``bench`` is a package and
+the shared code is imported from the ``tests`` package — the workload and the update
+tracker from tests/workload.py (the same as tests/integration/test_load.py uses), the
+fake Bot API from tests/fakeapi.py, the bot's start-up from tests/integration/conftest.py.
 
 Both bots are real python-telegram-bot applications polling the local fake Bot API
-(tests/fakeapi.py, 127.0.0.1) with the same settings: base_url, ``PerUserProcessor`` for
-concurrent updates, ``AIORateLimiter(max_retries=3)``, HTML defaults. The echo bot's only
-handler sends the text back (the ceiling); the Welcome Bot is started as in the
-integration tests (``running_bot``). Workload (from tests/integration/test_load.py):
+(127.0.0.1) with the same settings: base_url, ``PerUserProcessor`` for concurrent
+updates, ``AIORateLimiter(max_retries=3)``, HTML defaults. The echo bot's only handler
+sends the text back (the ceiling); the Welcome Bot is started as in the integration
+tests (``running_bot``), its knowledge snapshot built once before the runs. Workload:
 ``--users`` users × ``--messages`` messages — questions in eight languages and commands —
 all queued at once, each user's messages in order, users randomly interleaved.
 
@@ -31,7 +36,6 @@ import html
 import logging
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
@@ -39,7 +43,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from telegram import LinkPreviewOptions, Update
@@ -55,9 +58,12 @@ from telegram.ext import (
 )
 
 import bot.tg.app as tg_app
+from bot.conversation.core import Snapshot
+from bot.knowledge.loader import load
+from tests.conftest import PROJECT_KB
 from tests.fakeapi import FakeBotAPI
 from tests.integration.conftest import running_bot, serving
-from tests.integration.test_load import POOL, Tracker, interleave, workload
+from tests.workload import POOL, Tracker, interleave, workload
 
 WARMUP_USER_BASE = 800_000
 
@@ -88,10 +94,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def limiter(rate_limit: str) -> Callable[..., AIORateLimiter]:
+def limiter(rate_limit: str) -> AIORateLimiter:
     if rate_limit == "telegram":
-        return AIORateLimiter
-    return functools.partial(AIORateLimiter, overall_max_rate=0)
+        return AIORateLimiter(max_retries=3)
+    return AIORateLimiter(max_retries=3, overall_max_rate=0)
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -108,10 +114,9 @@ async def running_echo(fake: FakeBotAPI, rate_limit: str) -> AsyncIterator[Appli
         ApplicationBuilder()
         .token(fake.token)
         .base_url(fake.base_url)
-        .base_file_url(fake.base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(limiter(rate_limit)(max_retries=3))
+        .rate_limiter(limiter(rate_limit))
         .concurrent_updates(tg_app.PerUserProcessor())
         .build()
     )
@@ -121,17 +126,13 @@ async def running_echo(fake: FakeBotAPI, rate_limit: str) -> AsyncIterator[Appli
 
 
 @asynccontextmanager
-async def running_welcome_bot(fake: FakeBotAPI, rate_limit: str) -> AsyncIterator[Application]:
+async def running_welcome_bot(fake: FakeBotAPI, rate_limit: str,
+                              snapshot: Snapshot) -> AsyncIterator[Application]:
     """The real bot as in the integration tests, with the limiter of ``--rate-limit``."""
-    shipped = tg_app.AIORateLimiter
-    tg_app.AIORateLimiter = limiter(rate_limit)
-    try:
-        with tempfile.TemporaryDirectory() as data:
-            async with running_bot(fake, Path(data)) as app:
-                tg_app.AIORateLimiter = shipped
-                yield app
-    finally:
-        tg_app.AIORateLimiter = shipped
+    with tempfile.TemporaryDirectory() as data:
+        async with running_bot(fake, Path(data), snapshot=snapshot,
+                               unthrottled=rate_limit == "off") as app:
+            yield app
 
 
 async def measure(name: str, start: Callable[[FakeBotAPI], AbstractAsyncContextManager],
@@ -189,12 +190,14 @@ async def run(args: argparse.Namespace) -> int:
     logging.getLogger().addHandler(counter)
     print(f"{args.users} users × {args.messages} messages, all at once; "
           f"rate limit: {args.rate_limit}")
+    snapshot = Snapshot.build(load(PROJECT_KB))
     runs: list[tuple[Result, Result]] = []
     for n in range(args.runs):
         echo_result = await measure("echo (PTB)", functools.partial(
             running_echo, rate_limit=args.rate_limit), args.users, args.messages)
         bot_result = await measure("welcome bot", functools.partial(
-            running_welcome_bot, rate_limit=args.rate_limit), args.users, args.messages)
+            running_welcome_bot, rate_limit=args.rate_limit, snapshot=snapshot),
+            args.users, args.messages)
         runs.append((echo_result, bot_result))
         print(f"\nrun {n + 1}")
         table([echo_result, bot_result])

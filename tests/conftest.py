@@ -1,4 +1,11 @@
-"""Shared fixtures: the tiny test knowledge base, a translator, in-memory storage, the core."""
+"""Shared fixtures: the tiny test knowledge base, a translator, in-memory storage, the core.
+
+Every test under tests/integration/ is marked ``integration`` (see
+``pytest_collection_modifyitems``), so the inner loop is ``pytest -m "not integration"``.
+The shipped knowledge base and its matching index are built once per session
+(``project_kb``, ``project_snapshot``) and shared: a snapshot is never mutated, a reload
+replaces it whole.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +24,16 @@ DATA = Path(__file__).parent / "data"
 SMALL_KB = DATA / "kb"
 PROJECT_KB = Path(__file__).parent.parent / "knowledge"
 TODAY = date(2026, 11, 26)
+
+
+INTEGRATION = Path(__file__).parent / "integration"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test in tests/integration/ as ``integration``, by its path."""
+    for item in items:
+        if item.path.is_relative_to(INTEGRATION):
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture
@@ -50,5 +67,11 @@ def project_kb() -> KnowledgeBase:
 
 
 @pytest.fixture(scope="session")
-def project_core(project_kb: KnowledgeBase) -> Conversation:
-    return Conversation(Snapshot.build(project_kb), default_translator(), SQLiteStorage())
+def project_snapshot(project_kb: KnowledgeBase) -> Snapshot:
+    """The shipped knowledge base with its index, built once for all bots of the session."""
+    return Snapshot.build(project_kb)
+
+
+@pytest.fixture(scope="session")
+def project_core(project_snapshot: Snapshot) -> Conversation:
+    return Conversation(project_snapshot, default_translator(), SQLiteStorage())

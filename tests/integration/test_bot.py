@@ -43,6 +43,8 @@ async def test_localized_command_menus_are_published(fake: FakeBotAPI, bot) -> N
         assert {c["command"] for c in commands} >= {"start", "menu", "help", "privacy",
                                                      "forget", "events", "language"}
     assert fake.commands("uk") != fake.commands("de")
+    assert fake.profile[("description", "uk")] != fake.profile[("description", "de")]
+    assert "Jena" in fake.profile[("short_description", "")]  # the default, in English
 
 
 @pytest.mark.parametrize(
@@ -135,13 +137,14 @@ async def test_unknown_command_and_forged_button(fake: FakeBotAPI, bot) -> None:
     assert "out of date" in texts(fake.sent(312))
 
 
-async def test_language_choice_survives_restart_and_forget(fake: FakeBotAPI, tmp_path) -> None:
-    async with running_bot(fake, tmp_path):
+async def test_language_choice_survives_restart_and_forget(fake: FakeBotAPI, tmp_path,
+                                                           project_snapshot) -> None:
+    async with running_bot(fake, tmp_path, snapshot=project_snapshot):
         fake.push_message(401, "/start", language_code="en")
         await fake.wait_for_sent(401, 1)
         fake.push_callback(401, "lang:ar")
         await fake.wait_for_sent(401, 2)
-    async with running_bot(fake, tmp_path):
+    async with running_bot(fake, tmp_path, snapshot=project_snapshot):
         count = len(fake.sent(401))
         fake.push_message(401, "/help", language_code="en")
         await fake.wait_until(lambda: len(fake.sent(401)) > count)
@@ -162,6 +165,11 @@ async def test_group_answers_only_when_mentioned(fake: FakeBotAPI, bot) -> None:
                       chat_id=group, chat_type="group")
     sent = await fake.wait_for_sent(group, 1)
     assert "Bürgerservice" in texts(sent)
+    count = len(sent)
+    fake.push_message(502, "wo melde ich meine wohnung an", chat_id=group, chat_type="group",
+                      reply_to_bot=True)  # a reply to the bot is for the bot
+    sent = await fake.wait_for_sent(group, count + 1)
+    assert "Bürgerservice" in texts(sent[count:])
 
 
 async def test_429_and_500_are_retried(fake: FakeBotAPI, bot) -> None:

@@ -12,8 +12,9 @@ from pathlib import Path
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.conversation.core import Snapshot
 from bot.tg.app import create_application
-from tests.conftest import PROJECT_KB
+from tests.conftest import PROJECT_KB, SMALL_KB
 from tests.fakeapi import FakeBotAPI
 from tests.integration.conftest import serving
 
@@ -28,8 +29,11 @@ def free_port() -> int:
 
 async def test_run_polling_process_answers_and_stops_cleanly_on_sigterm(
         fake: FakeBotAPI, tmp_path: Path) -> None:
+    """Configured by the environment only; on the tiny knowledge base, so that the process
+    starts in about a second (the shipped one loads in the other tests)."""
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": fake.token,
-           "TELEGRAM_API_BASE_URL": fake.base_url, "WELCOME_BOT_DATA_DIR": str(tmp_path)}
+           "TELEGRAM_API_BASE_URL": fake.base_url, "WELCOME_BOT_DATA_DIR": str(tmp_path),
+           "WELCOME_BOT_KNOWLEDGE_DIR": str(SMALL_KB)}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
@@ -46,12 +50,13 @@ async def test_run_polling_process_answers_and_stops_cleanly_on_sigterm(
     assert (tmp_path / "welcome-bot.sqlite3").exists()
 
 
-async def test_webhook_mode_with_secret(fake: FakeBotAPI, tmp_path: Path) -> None:
+async def test_webhook_mode_with_secret(fake: FakeBotAPI, tmp_path: Path,
+                                        project_snapshot: Snapshot) -> None:
     port = free_port()
     settings = Settings(token=fake.token, knowledge_dir=PROJECT_KB, data_dir=tmp_path,
                         base_url=fake.base_url, webhook_url=f"http://127.0.0.1:{port}",
                         secret_token="s3cret-token")
-    app = create_application(settings)
+    app = create_application(settings, project_snapshot)
 
     async def webhook(app: Application) -> None:
         await app.updater.start_webhook(listen="127.0.0.1", port=port, url_path="telegram",
