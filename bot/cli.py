@@ -1,4 +1,4 @@
-"""The ``welcome-bot`` command line: run | chat | ask | check | export | eval.
+"""The ``welcome-bot`` command line: run, chat, ask, check, export, eval, init, backup, restore.
 
 The only module that parses arguments and exits the process.
 """
@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
+import shutil
 import sys
 from dataclasses import asdict
 from datetime import date, datetime
@@ -22,8 +24,11 @@ from bot.evaluate import evaluate, format_report, read_cases
 from bot.i18n import default_translator
 from bot.knowledge import rules
 from bot.knowledge.loader import KnowledgeBase, default_directory, load
+from bot.storage import backup as backups
 from bot.storage.sqlite import DB_NAME, SQLiteStorage
 from bot.understanding.language import SUPPORTED
+
+DATA_DIR_HELP = "where the database lives (default: $WELCOME_BOT_DATA_DIR or ./data)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--knowledge", metavar="DIR", default=None,
                         help="knowledge folder (default: $WELCOME_BOT_KNOWLEDGE_DIR or the "
-                             "project's knowledge/)")
+                             "knowledge base shipped with the package)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = sub.add_parser("run", help="start the Telegram bot (polling, or webhook)")
@@ -78,14 +83,27 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="measure accuracy on a JSONL file of cases")
     ev.add_argument("file", help='JSONL lines {"text", "expect": [ids], "lang"}')
     ev.add_argument("--json", action="store_true", help="machine-readable summary")
+
+    init = sub.add_parser("init", help="copy the shipped knowledge base into a folder to edit")
+    init.add_argument("directory", help="a new or empty folder")
+
+    bak = sub.add_parser("backup", help="copy the database to a file, also while the bot runs")
+    bak.add_argument("file", help="the backup file to write")
+    bak.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    bak.add_argument("--data-dir", help=DATA_DIR_HELP)
+
+    res = sub.add_parser("restore", help="replace the database with a backup (bot stopped)")
+    res.add_argument("file", help="a file written by 'welcome-bot backup'")
+    res.add_argument("--data-dir", help=DATA_DIR_HELP)
     return parser
+
 
 
 def knowledge_dir(option: str | None) -> Path:
     return Path(option or os.environ.get("WELCOME_BOT_KNOWLEDGE_DIR") or default_directory())
 
 
-def load_conversation(directory: Path, storage=None) -> Conversation:
+def load_conversation(directory: Path, storage: SQLiteStorage | None = None) -> Conversation:
     kb = load(directory)
     return Conversation(Snapshot.build(kb), default_translator(), storage or SQLiteStorage())
 
@@ -168,6 +186,12 @@ def coverage_table(kb: KnowledgeBase) -> str:
     return "\n".join(lines) + "\n"
 
 
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    kb = load(knowledge_dir(args.knowledge))
+    out.write(json.dumps(export(kb), ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
 def export(kb: KnowledgeBase) -> dict:
     def day(d: date | datetime | None) -> str | None:
         return d.isoformat() if d else None
@@ -217,9 +241,6 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-
-
-
 def data_dir(option: str | None) -> Path:
     return Path(option or os.environ.get("WELCOME_BOT_DATA_DIR") or "data")
 
@@ -264,8 +285,53 @@ def cmd_chat(args: argparse.Namespace, out: TextIO) -> int:
     return chat(conv, sys.stdin, out)
 
 
+INIT_NEXT = """Next:
+  export WELCOME_BOT_KNOWLEDGE_DIR={path}
+  welcome-bot check
+Edit the YAML files there ({path}/README.md explains them) and run 'welcome-bot check'
+after every change; the bot uses this folder while the variable is set.
+"""
+
+
+def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
+    target = Path(args.directory)
+    if target.exists() and not target.is_dir():
+        raise BotError(f"{target} is a file; give a new or empty folder")
+    if target.is_dir() and any(target.iterdir()):
+        raise BotError(f"{target} is not empty; give a new or empty folder (nothing was "
+                       "copied, nothing changed)")
+    shipped = default_directory()
+    # copyfile, not copy2: the copies are the staff's to edit, whatever modes the install has
+    shutil.copytree(shipped, target, dirs_exist_ok=True, copy_function=shutil.copyfile,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.py", "*.pyc"))
+    files = sum(1 for path in target.rglob("*") if path.is_file())
+    out.write(f"Copied the shipped knowledge base ({files} files) to {target}.\n")
+    out.write(INIT_NEXT.format(path=_shell_path(target)))
+    return 0
+
+
+def _shell_path(path: Path) -> str:
+    return shlex.quote(str(path.resolve()))
+
+
+def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
+    info = backups.backup(data_dir(args.data_dir), Path(args.file), force=args.force)
+    out.write(f"Backed up to {info.path} ({info.summary()}); integrity check: ok.\n")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
+    info, kept = backups.restore(Path(args.file), data_dir(args.data_dir))
+    out.write(f"Restored {args.file} into {info.path} ({info.summary()}).\n")
+    if kept:
+        out.write(f"The database it replaced is kept as {kept}.\n")
+    out.write("Start the bot again with: welcome-bot run\n")
+    return 0
+
+
 COMMANDS = {"run": cmd_run, "chat": cmd_chat, "ask": cmd_ask, "check": cmd_check,
-            "export": None, "eval": cmd_eval, "unanswered": cmd_unanswered}
+            "export": cmd_export, "eval": cmd_eval, "unanswered": cmd_unanswered,
+            "init": cmd_init, "backup": cmd_backup, "restore": cmd_restore}
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
@@ -277,10 +343,6 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except SystemExit as exc:  # argparse already printed the usage or help
         return int(exc.code or 0)
     try:
-        if args.command == "export":
-            kb = load(knowledge_dir(args.knowledge))
-            out.write(json.dumps(export(kb), ensure_ascii=False, indent=2) + "\n")
-            return 0
         return COMMANDS[args.command](args, out)
     except KnowledgeError as exc:
         print(f"welcome-bot: the knowledge base has {len(exc.problems)} error(s); "

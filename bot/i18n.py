@@ -1,4 +1,4 @@
-"""Interface strings: gettext catalogs in ``locales/``, loaded once, failing loudly."""
+"""Interface strings: the shipped gettext catalogs (``locales/``), loaded once, failing loudly."""
 
 from __future__ import annotations
 
@@ -12,18 +12,18 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from bot.errors import ConfigError
+from bot.shipped import locales_dir
 from bot.understanding.language import SUPPORTED
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
-if not LOCALES_DIR.is_dir():  # installed without the source tree: run from the checkout
-    LOCALES_DIR = Path.cwd() / "locales"
 DOMAIN = "messages"
 
 
 class Translator:
     """gettext per language; English source strings, one catalog per supported language."""
 
-    def __init__(self, directory: Path = LOCALES_DIR, languages=SUPPORTED) -> None:
+    def __init__(self, directory: Path | None = None,
+                 languages: tuple[str, ...] = SUPPORTED) -> None:
+        directory = directory or locales_dir()  # the catalogs shipped with the package
         self._catalogs: dict[str, Translations] = {}
         for lang in languages:
             po = directory / lang / "LC_MESSAGES" / f"{DOMAIN}.po"

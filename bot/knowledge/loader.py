@@ -375,6 +375,7 @@ def fingerprint(directory: str | Path) -> str:
 
 
 def default_directory() -> Path:
-    """The project's own ``knowledge/`` folder (beside the package; else ./knowledge)."""
-    beside = Path(__file__).resolve().parents[2] / "knowledge"
-    return beside if beside.is_dir() else Path.cwd() / "knowledge"
+    """The knowledge base shipped with the package (see ``bot.shipped``)."""
+    from bot.shipped import knowledge_dir
+
+    return knowledge_dir()

@@ -34,6 +34,7 @@ from bot.config import Settings
 from bot.conversation.core import Conversation, Snapshot
 from bot.i18n import Translator, default_translator
 from bot.knowledge.loader import load
+from bot.storage.backup import take_run_lock
 from bot.storage.sqlite import DB_NAME, SQLiteStorage
 from bot.tg import handlers, staffcmd
 from bot.tg.ordering import PerUserProcessor
@@ -137,6 +138,7 @@ def run(settings: Settings) -> int:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines contain the token
+    lock = take_run_lock(settings.data_dir)  # until exit: 'welcome-bot restore' refuses
     app = create_application(settings)
     if settings.webhook_url:
         app.run_webhook(listen=settings.listen, port=settings.port, url_path="telegram",
@@ -145,4 +147,5 @@ def run(settings: Settings) -> int:
                         allowed_updates=Update.ALL_TYPES)
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
+    lock.close()
     return 0

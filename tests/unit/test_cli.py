@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
+from bot import cli, shipped
+from bot.knowledge.loader import load
+from bot.understanding.language import SUPPORTED
 from tests.conftest import SMALL_KB
 
 
@@ -172,3 +174,62 @@ def test_check_gaps(kb_copy: Path) -> None:
     assert cli.main(["check", "--gaps", "--data-dir", str(kb_copy / "nodb"), str(kb_copy)],
                     out=out) == 0
     assert "uk: missing" in out.getvalue() and "welcome-day" in out.getvalue()
+
+
+def test_shipped_data_is_found_from_any_folder(tmp_path: Path, monkeypatch) -> None:
+    """No fallback to the current folder: the shipped knowledge and catalogs are used."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WELCOME_BOT_KNOWLEDGE_DIR", raising=False)
+    out = io.StringIO()
+    assert cli.main(["ask", "--json", "wo melde ich meine wohnung an"], out=out) == 0
+    data = json.loads(out.getvalue())
+    assert data["decision"] == "answer" and data["entry"] == "registration"
+    assert shipped.knowledge_dir().is_dir() and not shipped.knowledge_dir().is_relative_to(
+        tmp_path)
+    for lang in SUPPORTED:
+        assert (shipped.locales_dir() / lang / "LC_MESSAGES" / "messages.po").is_file()
+
+
+def test_knowledge_variable_still_points_at_a_staff_folder(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("WELCOME_BOT_KNOWLEDGE_DIR", str(SMALL_KB))
+    out = io.StringIO()
+    assert cli.main(["check"], out=out) == 0
+    assert f"{len(load(SMALL_KB).entries)} entries" in out.getvalue()
+    monkeypatch.setenv("WELCOME_BOT_KNOWLEDGE_DIR", "/nonexistent/knowledge")
+    assert cli.main(["ask", "Anmeldung"], out=io.StringIO()) == 1
+    assert "/nonexistent/knowledge" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_init_copies_the_shipped_knowledge(tmp_path: Path, existing: bool) -> None:
+    target = tmp_path / "staff" / "knowledge"
+    if existing:
+        target.mkdir(parents=True)  # an empty folder is fine too
+    out = io.StringIO()
+    assert cli.main(["init", str(target)], out=out) == 0
+    shipped_files = sorted(p.relative_to(shipped.knowledge_dir())
+                           for p in shipped.knowledge_dir().rglob("*") if p.is_file())
+    assert sorted(p.relative_to(target) for p in target.rglob("*") if p.is_file()) \
+        == shipped_files
+    assert len(load(target).entries) == len(load(shipped.knowledge_dir()).entries)
+    text = out.getvalue()
+    assert f"export WELCOME_BOT_KNOWLEDGE_DIR={target.resolve()}" in text
+    assert "welcome-bot check" in text
+    out = io.StringIO()
+    assert cli.main(["--knowledge", str(target), "check"], out=out) == 0
+
+
+def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path, capsys) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    assert cli.main(["init", str(tmp_path)], out=io.StringIO()) == 2
+    assert "is not empty" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_init_refuses_a_file(tmp_path: Path, capsys) -> None:
+    target = tmp_path / "knowledge"
+    target.write_text("a file")
+    assert cli.main(["init", str(target)], out=io.StringIO()) == 2
+    assert "is a file" in capsys.readouterr().err
+    assert target.read_text() == "a file"
