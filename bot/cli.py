@@ -22,7 +22,6 @@ from bot.conversation.messages import Card, UserState
 from bot.errors import BotError, KnowledgeError
 from bot.evaluate import evaluate, format_report, read_cases
 from bot.i18n import default_translator
-from bot.knowledge import rules
 from bot.knowledge.loader import KnowledgeBase, default_directory, load
 from bot.storage import backup as backups
 from bot.storage.sqlite import DB_NAME, SQLiteStorage
@@ -163,8 +162,6 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         db = data_dir(args.data_dir) / DB_NAME
         demand = staff.demand_by_language(SQLiteStorage(db)) if db.exists() else {}
         out.write(staff.gaps(kb, demand) + "\n")
-        for line in rules.open_checks(kb.entries, kb.contacts, date.today()):
-            out.write(f"  to check: {line}\n")
     out.write(coverage_table(kb))
     examples = sum(len(q) for kind in kb.not_covered.values() for q in kind.questions.values())
     out.write(f"OK: {len(kb.entries)} entries, {len(kb.contacts)} contacts, "

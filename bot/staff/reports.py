@@ -15,6 +15,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.errors import KnowledgeError
+from bot.knowledge import rules
 from bot.knowledge.fields import STALE_DAYS
 from bot.knowledge.loader import load
 from bot.knowledge.model import KnowledgeBase
@@ -174,11 +175,15 @@ def gaps(kb: KnowledgeBase, asked: dict[str, Counter] | None = None,
             lines.append(f"{lang}: missing {', '.join(missing) or '–'}; older than German "
                          f"{', '.join(outdated) or '–'}")
     stale = [e.id for e in kb.entries.values()
-             if e.reviewed is None or (today - e.reviewed).days > STALE_DAYS]
+             if e.reviewed is not None and (today - e.reviewed).days > STALE_DAYS]
     stale += [f"contact {c.id}" for c in kb.contacts.values()
-              if c.reviewed is None or (today - c.reviewed).days > STALE_DAYS]
+              if c.reviewed is not None and (today - c.reviewed).days > STALE_DAYS]
     if stale:
         lines.append("reviewed more than a year ago: " + ", ".join(stale))
+    checks = rules.open_checks(kb.entries, kb.contacts, today)
+    if checks:
+        lines.append("still to check against the official page:\n"
+                     + "\n".join(f"• {line}" for line in checks))
     return "\n".join(lines) or "No gaps: every entry is translated and reviewed this year."
 
 

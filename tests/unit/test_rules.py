@@ -179,3 +179,14 @@ def test_open_checks_list_what_staff_still_have_to_check(kb_copy: Path) -> None:
     lines = open_checks(kb.entries, kb.contacts, TODAY)
     assert "contact buergerservice: not verified: hours" in lines
     assert "entry registration: never checked against its official page" in lines
+
+
+def test_gaps_lists_what_staff_still_have_to_check(kb_copy: Path) -> None:
+    from bot.staff.reports import gaps
+
+    edit(kb_copy / "contacts.yaml", "  languages: [de, en]\n",
+         "  languages: [de, en]\n  unverified: [hours]\n")
+    text = gaps(load(kb_copy, today=TODAY), today=TODAY)
+    assert "still to check against the official page:" in text
+    assert "• contact buergerservice: not verified: hours" in text
+    assert "reviewed more than a year ago" not in text  # no date is not "a year ago"
