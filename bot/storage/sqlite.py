@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -81,7 +83,7 @@ class SQLiteStorage:
                                    f"(schema {row[0]}); update the bot")
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open the database {self.path}: {exc}") from exc
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entered by statements inside transaction()
 
     def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
         try:
@@ -89,6 +91,22 @@ class SQLiteStorage:
                 return self._db.execute(sql, args).fetchall()
         except sqlite3.Error as exc:
             raise StorageError(f"database error: {exc}") from exc
+
+    def execute(self, sql: str, args: tuple = ()) -> list[tuple]:
+        """One statement on the bot's database (for the inbox, bot/storage/inbox.py)."""
+        return self._run(sql, args)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything written inside commits together or not at all (no awaits inside)."""
+        with self._lock:
+            self._run("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._run("ROLLBACK")
+                raise
+            self._run("COMMIT")
 
     @staticmethod
     def _today() -> str:

@@ -37,6 +37,7 @@ from bot.knowledge.loader import load
 from bot.storage.backup import take_run_lock
 from bot.storage.sqlite import DB_NAME, SQLiteStorage
 from bot.tg import handlers, staffcmd
+from bot.tg.inbox import InboxQueue
 from bot.tg.ordering import PerUserProcessor
 from bot.tg.service import BotService, send_with_retry
 from bot.tg.texts import ABOUT, COMMANDS, DESCRIPTIONS, SHORT_ABOUT
@@ -53,6 +54,11 @@ REMINDER_CHECK_SECONDS = 300
 async def post_init(app: Application) -> None:
     """Learn our username; publish localized command menus and descriptions; start jobs."""
     service: BotService = app.bot_data["service"]
+    queue = app.update_queue
+    if isinstance(queue, InboxQueue):
+        pending = queue.recover()  # before any new update: answered first, oldest first
+        if pending:
+            log.info("%d update(s) from before the restart are answered first", pending)
     me = await app.bot.get_me()
     service.username = me.username or ""
     tr = service.conv.tr
@@ -90,13 +96,19 @@ async def post_shutdown(app: Application) -> None:
 def build_application(settings: Settings, conv: Conversation,
                       storage: SQLiteStorage) -> Application:
     """Wire handlers, rate limiting, per-user ordering and lifecycle into one Application."""
+    service = BotService(conv, storage, settings)
+    queue = InboxQueue(service.inbox)
+    queue.wait_for_room = not settings.webhook_url  # the webhook answers 200 once stored
+    processor = PerUserProcessor()
+    processor.finished, processor.released = queue.finished, queue.released
     builder = (
         ApplicationBuilder()
         .token(settings.token)
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(PerUserProcessor())
+        .concurrent_updates(processor)
+        .update_queue(queue)  # durable: bot/tg/inbox.py
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -105,7 +117,8 @@ def build_application(settings: Settings, conv: Conversation,
         builder = builder.base_url(base).base_file_url(
             base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file")
     app = builder.build()
-    app.bot_data["service"] = BotService(conv, storage, settings)
+    queue.bot = app.bot
+    app.bot_data["service"] = service
     commands = filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE)
     # Order matters: the first matching handler wins. Staff commands come first, filtered
     # to staff ids (anyone else falls through to the core's "unknown command"); then all

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from telegram import Update
@@ -33,6 +33,10 @@ class PerUserProcessor(BaseUpdateProcessor):
         self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._locks: dict[Hashable, asyncio.Lock] = {}
         self._waiting: dict[Hashable, int] = {}
+        # The durable inbox (bot/tg/inbox.py) learns here that an update was handled,
+        # or that its handling was cancelled by a shutdown.
+        self.finished: Callable[[object], Awaitable[None]] | None = None
+        self.released: Callable[[object], None] | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update after the user's earlier ones, in a free slot."""
@@ -41,7 +45,18 @@ class PerUserProcessor(BaseUpdateProcessor):
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock, self._slots:
-                await coroutine
+                try:
+                    await coroutine
+                except asyncio.CancelledError:
+                    if self.released is not None:
+                        self.released(update)
+                    raise
+                except Exception:
+                    if self.finished is not None:  # a failing update is not run again
+                        await self.finished(update)
+                    raise
+                if self.finished is not None:
+                    await self.finished(update)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:  # nobody queued behind us: forget the lock

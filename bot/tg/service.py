@@ -18,7 +18,9 @@ from bot.config import Settings
 from bot.conversation.core import Conversation
 from bot.conversation.messages import Incoming, Kind, Reply
 from bot.knowledge.loader import fingerprint
+from bot.storage.inbox import Inbox
 from bot.storage.sqlite import SQLiteStorage
+from bot.tg.inbox import dump, load
 from bot.tg.render import Outgoing, render
 
 log = logging.getLogger(__name__)
@@ -58,19 +60,28 @@ class BotService:
         self.settings = settings
         self.username = ""  # learnt in post_init
         self.watched = fingerprint(settings.knowledge_dir)  # for the knowledge watcher
+        self.inbox = Inbox(storage)  # durable intake: bot/storage/inbox.py, bot/tg/inbox.py
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
                       replies: list[Reply], raise_errors: bool = False) -> bool:
         """Send the planned messages in order; False (or Forbidden) if the user blocked us."""
-        for out in render(replies):
+        return await self._send(context, chat_id, render(replies), raise_errors=raise_errors)
+
+    async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
+                    outgoing: list[Outgoing], update_id: int | None = None, start: int = 0,
+                    raise_errors: bool = False) -> bool:
+        """Send ``outgoing[start:]``; for an update, count each accepted one in the inbox."""
+        for number in range(start, len(outgoing)):
             try:
-                await send_with_retry(_call(context, chat_id, out))
+                await send_with_retry(_call(context, chat_id, outgoing[number]))
             except Forbidden:
                 log.info("a user blocked the bot or left the chat; their reminders are removed")
                 self.storage.forget_chat(str(chat_id))
                 if raise_errors:
                     raise
                 return False
+            if update_id is not None:
+                self.inbox.mark_sent(update_id, number + 1)
         return True
 
     def incoming(self, update: Update, kind: Kind, **fields: Any) -> Incoming:
@@ -84,13 +95,28 @@ class BotService:
 
     async def process(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
                       incoming: Incoming) -> None:
-        """Run one incoming event through the core, keep the new state, send the replies."""
-        state = self.storage.get_user(incoming.user)
-        replies, new_state = self.conv.handle(incoming, state)
-        if new_state != state:
-            self.storage.set_user(incoming.user, new_state)
-        if update.effective_chat:
-            await self.deliver(context, update.effective_chat.id, replies)
+        """Run one incoming event through the core, keep the new state, send the replies.
+
+        The turn's effects, the new state and the planned messages commit together in the
+        inbox's row of the update; the messages are then sent one by one, each counted
+        there. An update handled before a restart is not run again: the rest of its plan
+        is sent (see bot/storage/inbox.py).
+        """
+        chat = update.effective_chat
+        planned = self.inbox.plan(update.update_id)
+        if planned is None:
+            with self.storage.transaction():
+                state = self.storage.get_user(incoming.user)
+                replies, new_state = self.conv.handle(incoming, state)
+                if new_state != state:
+                    self.storage.set_user(incoming.user, new_state)
+                outgoing = render(replies) if chat else []
+                self.inbox.set_plan(update.update_id, dump(outgoing))
+            sent = 0
+        else:
+            outgoing, sent = load(planned[0]), planned[1]
+        if chat:
+            await self._send(context, chat.id, outgoing, update.update_id, sent)
 
 
 def _call(context: ContextTypes.DEFAULT_TYPE, chat_id: int,
