@@ -38,7 +38,7 @@ What it simulates
   URLs), venue coordinates, title and address, command names and descriptions, a
   callback query answered at most once.
 * Failures on demand: ``fail_next`` (429 with retry_after, 5xx, 400 …), ``drop_next``
-  (the connection is closed without an answer), ``block_user`` (403).
+  (the connection is closed without an answer), ``block_user`` (403); ``clear_failures``.
 
 Records for assertions: ``calls`` (method, parameters), ``sent()`` (every message the bot
 sent, in order, optionally for one chat; ``text`` is what the user reads, i.e. after HTML
@@ -490,6 +490,10 @@ class FakeBotAPI:
     def drop_next(self, method: str, *, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` get their connection closed, no answer."""
         self._rules.append(_Rule(method, times, None))
+
+    def clear_failures(self) -> None:
+        """Forget every failure still planned by ``fail_next`` / ``drop_next``."""
+        self._rules.clear()
 
     # ------------------------------------------------------------------ serving a call
 
