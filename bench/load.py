@@ -1,6 +1,7 @@
 """End-to-end load benchmark: the Welcome Bot against a minimal echo bot, same fake server.
 
     python -m bench.load [--users 200] [--messages 5] [--runs 1] [--rate-limit off|telegram]
+    python -m bench.load --memory [--users 2000] [--messages 5]
 
 Run it from the repository root as a module (``python -m``): ``bench`` is a package and
 the shared code is imported from the ``tests`` package — the workload and the update
@@ -25,6 +26,17 @@ must have served no error, else the run fails.
 software is measured; ``telegram`` keeps the shipped 30 messages/s, which Telegram itself
 enforces and which then bounds both bots (a Welcome Bot answer is 2-3 messages).
 The fake server runs in the same process and event loop, so its cost is included.
+Resident memory of this process (the fake, both bots, the harness) is printed at start,
+peak (VmHWM) and end.
+
+``--memory``: the bot alone, as an operator runs it: ``welcome-bot run`` in its own
+process (the shipped knowledge base; the rate limit as ``--rate-limit`` says) polling the
+fake in this process. The whole workload is queued at once; printed: the bot process's
+resident memory (VmRSS from /proc/<pid>/status) once started, after one message of every
+kind (the language model loads at the first question), the highest value sampled every
+20 ms under load, at the end, and VmHWM (which includes the index build at start-up),
+and the most updates Telegram had handed over and the bot had not yet answered (what a
+kill at that moment would have to recover from the inbox).
 """
 
 from __future__ import annotations
@@ -36,6 +48,7 @@ import html
 import logging
 import os
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
@@ -64,6 +77,8 @@ from tests.conftest import PROJECT_KB
 from tests.fakeapi import FakeBotAPI
 from tests.integration.conftest import running_bot, serving
 from tests.workload import POOL, Tracker, interleave, workload
+
+ROOT = Path(__file__).resolve().parents[1]
 
 WARMUP_USER_BASE = 800_000
 
@@ -190,6 +205,7 @@ async def run(args: argparse.Namespace) -> int:
     logging.getLogger().addHandler(counter)
     print(f"{args.users} users × {args.messages} messages, all at once; "
           f"rate limit: {args.rate_limit}")
+    at_start = status()
     snapshot = Snapshot.build(load(PROJECT_KB))
     runs: list[tuple[Result, Result]] = []
     for n in range(args.runs):
@@ -208,9 +224,97 @@ async def run(args: argparse.Namespace) -> int:
         ratio = statistics.median(b.rate / e.rate for e, b in runs)
         print(f"\nmedian of {args.runs} runs: echo {echo_rate:.1f} msgs/s, "
               f"bot {bot_rate:.1f} msgs/s, ratio {ratio:.2f}")
+    at_end = status()
+    print(f"\nresident memory of this process (fake API, both bots, harness): start "
+          f"{mb(at_start['VmRSS'])}, peak {mb(at_end['VmHWM'])}, end {mb(at_end['VmRSS'])}")
     if counter.count:
         print(f"\n{counter.count} warning(s)/error(s) were logged (see above)")
     return 1 if counter.count else 0
+
+
+def status(pid: int | str = "self") -> dict[str, int]:
+    """VmRSS and VmHWM of a process, in kB."""
+    out = {}
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(value.split()[0])
+    return out
+
+
+def mb(kb: int) -> str:
+    return f"{kb / 1024:.0f} MB"
+
+
+# The bot as ``welcome-bot run`` starts it; unthrottled (tests/workload.py) unless asked.
+LAUNCH = """
+import sys
+from contextlib import nullcontext
+from bot.cli import main
+from tests.workload import unthrottled
+with unthrottled() if sys.argv[1] == "off" else nullcontext():
+    sys.exit(main(["run"]))
+"""
+
+
+async def memory_run(args: argparse.Namespace) -> int:
+    """The bot in its own process under the whole workload at once (see the docstring)."""
+    print(f"memory: welcome-bot run (shipped knowledge base) in its own process; "
+          f"{args.users} users × {args.messages} messages at once; "
+          f"rate limit: {args.rate_limit}")
+    async with FakeBotAPI() as fake:
+        data = tempfile.mkdtemp(prefix="welcome-bot-bench-")
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("WELCOME_BOT_")},
+               "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
+               "WELCOME_BOT_DATA_DIR": data, "PYTHONPATH": str(ROOT)}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", LAUNCH, args.rate_limit, cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        try:
+            return await _memory_measure(fake, proc.pid, args.users, args.messages)
+        finally:
+            proc.terminate()
+            await proc.wait()
+
+
+async def _memory_measure(fake: FakeBotAPI, pid: int, users: int, messages: int) -> int:
+    await fake.wait_until(lambda: fake.called("getUpdates"), timeout=120)
+    before = status(pid)  # started, nothing answered yet
+    for n, (lang, text) in enumerate(POOL):  # every kind once: lazy models load here
+        fake.push_message(WARMUP_USER_BASE + n, text, language_code=lang)
+    for n in range(len(POOL)):
+        await fake.wait_for_sent(WARMUP_USER_BASE + n, 1, timeout=120)
+    start = status(pid)
+    print(f"  resident memory of the bot once started: {mb(before['VmRSS'])}; after one "
+          f"message of every kind: {mb(start['VmRSS'])}")
+    plan = workload(users, messages)
+    pushed = [fake.push_message(u, text, language_code=lang) for u, lang, text in
+              interleave(plan)]
+    begin, peak, ahead, tick = time.perf_counter(), start["VmRSS"], 0, 0
+    while True:
+        peak = max(peak, status(pid)["VmRSS"])
+        tick += 1
+        if tick % 50 == 0:  # once a second: the per-user count costs the fake's time
+            answered = sum(min(len(fake.sent(u)), messages) for u in plan)  # ≥ 1 reply each
+            handed = len(pushed) - fake.webhook_info()["pending_update_count"]
+            ahead = max(ahead, handed - answered)
+            if answered == len(pushed):
+                break
+        if time.perf_counter() - begin > 1800:
+            raise SystemExit("not all users were answered within 30 minutes")
+        await asyncio.sleep(0.02)
+    seconds = time.perf_counter() - begin
+    await asyncio.sleep(1)
+    end = status(pid)
+    peak = max(peak, end["VmRSS"])
+    print(f"  {len(pushed)} messages answered in {seconds:.1f} s "
+          f"({len(pushed) / seconds:.0f} msgs/s)")
+    print(f"  resident memory of the bot: before the load {mb(start['VmRSS'])}, peak under load "
+          f"{mb(peak)}, end {mb(end['VmRSS'])} (VmHWM {mb(end['VmHWM'])}, reached while "
+          f"building the index at start-up)")
+    print(f"  updates handed over by Telegram and not yet answered: at most {ahead}")
+    return 1 if fake.errors else 0
 
 
 def main() -> int:
@@ -219,7 +323,10 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=5)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--rate-limit", choices=("off", "telegram"), default="off")
-    return asyncio.run(run(parser.parse_args()))
+    parser.add_argument("--memory", action="store_true",
+                        help="the bot in its own process: resident memory under load")
+    args = parser.parse_args()
+    return asyncio.run(memory_run(args) if args.memory else run(args))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@ order; different users run concurrently (``ordering``).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import logging
 import os
 
@@ -49,6 +52,7 @@ __all__ = ["AIORateLimiter", "PerUserProcessor", "build_application", "create_ap
 log = logging.getLogger(__name__)
 
 REMINDER_CHECK_SECONDS = 300
+TRIM_SECONDS = 10
 
 
 async def post_init(app: Application) -> None:
@@ -74,6 +78,12 @@ async def post_init(app: Application) -> None:
         app.job_queue.run_repeating(handlers.purge_old_data, interval=24 * 3600, first=3600)
         app.job_queue.run_repeating(staffcmd.watch_knowledge, interval=staffcmd.WATCH_SECONDS,
                                     first=staffcmd.WATCH_SECONDS)
+        app.job_queue.run_repeating(_trim, interval=TRIM_SECONDS, first=TRIM_SECONDS)
+
+
+async def _trim(context: object) -> None:
+    """Periodically give freed heap pages back (see ``release_memory``)."""
+    release_memory(collect=False)
 
 
 async def _publish_profile(app: Application, tr: Translator, lang: str | None) -> None:
@@ -134,6 +144,24 @@ def build_application(settings: Settings, conv: Conversation,
     return app
 
 
+def release_memory(collect: bool = True) -> None:
+    """Hand memory freed after a build (the index's temporaries) back to the system.
+
+    glibc keeps freed heap pages; after building the matching index of the shipped
+    knowledge base that is ~50 MB (resident 190 → 143 MB). Elsewhere this does nothing.
+    """
+    if collect:
+        gc.collect()
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        trim = getattr(libc, "malloc_trim", None)
+    except OSError:
+        trim = None
+    if trim is not None:
+        trim(0)
+
+
 def create_application(settings: Settings, snapshot: Snapshot | None = None) -> Application:
     """Open the database and wire the application; the knowledge comes from ``snapshot``
     when given (tests build it once), else it is loaded from ``settings.knowledge_dir``."""
@@ -153,6 +181,7 @@ def run(settings: Settings) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines contain the token
     lock = take_run_lock(settings.data_dir)  # until exit: 'welcome-bot restore' refuses
     app = create_application(settings)
+    release_memory()
     if settings.webhook_url:
         app.run_webhook(listen=settings.listen, port=settings.port, url_path="telegram",
                         secret_token=settings.secret_token,
