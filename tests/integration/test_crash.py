@@ -268,3 +268,36 @@ async def test_webhook_answers_200_only_once_stored_kill_after_200_loses_nothing
         texts = [m["text"] for m in fake.sent(user)]
         assert sum(f"/k{user}x0z" in t for t in texts) == 1, texts
     assert proc.returncode == 0, log.read_text()[-3000:]
+
+
+async def test_start_up_sends_only_the_rest_of_a_half_sent_answer(
+        fake: FakeBotAPI, tmp_path: Path) -> None:
+    """Killed after the first of two planned messages went out: the next start sends the
+    second only, runs nothing twice, and keeps no text of the update."""
+    from bot.storage.inbox import Inbox
+    from bot.storage.sqlite import SQLiteStorage
+    from tests.integration.conftest import running_bot
+
+    store = SQLiteStorage(tmp_path / "welcome-bot.sqlite3")
+    inbox = Inbox(store)
+    raw = {"update_id": 7, "message": {
+        "message_id": 1, "date": 1_700_000_000, "text": "/k1z",
+        "chat": {"id": 4711, "type": "private"},
+        "from": {"id": 4711, "is_bot": False, "first_name": "Ana", "language_code": "de"}}}
+    inbox.add(7, "('user', 4711)", raw)
+    inbox.set_plan(7, [{"text": "first", "markup": None}, {"text": "second", "markup": None}])
+    inbox.mark_sent(7, 1)
+    store.close()
+    fake.add_chat(4711)
+    async with running_bot(fake, tmp_path, knowledge=SMALL_KB):
+        await fake.wait_for_sent(4711, 1, timeout=20)
+        await fake.wait_until(lambda: not pending(tmp_path / "welcome-bot.sqlite3"), timeout=10)
+    assert [m["text"] for m in fake.sent(4711)] == ["second"]
+    with sqlite3.connect(tmp_path / "welcome-bot.sqlite3") as db:
+        assert db.execute("SELECT update_id, payload, plan FROM inbox").fetchall() == [
+            (7, None, None)]
+
+
+def pending(path: Path) -> int:
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return db.execute("SELECT COUNT(*) FROM inbox WHERE done IS NULL").fetchone()[0]
