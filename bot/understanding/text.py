@@ -25,16 +25,25 @@ _SECTION = re.compile(r"§\s*(\d)")
 _ZW = re.compile("[\u200b-\u200f\u2066-\u2069\u202a-\u202e\ufeff]")
 
 
+# A run of non-ASCII characters right after a Latin letter: only there can a mark go.
+_AFTER_LATIN = re.compile(r"(?<=[a-z])[^\x00-\x7f]+")
+
+
+def _drop_leading_marks(found: re.Match[str]) -> str:
+    run = found.group()
+    n = 0
+    while n < len(run) and unicodedata.combining(run[n]):
+        n += 1
+    return run[n:]
+
+
 def _strip_latin_marks(text: str) -> str:
-    """Drop accents from Latin letters only; Cyrillic й/ї and Arabic letters stay intact."""
-    out = []
-    for ch in unicodedata.normalize("NFD", text):
-        if unicodedata.combining(ch):
-            base = out[-1] if out else ""
-            if "a" <= base <= "z":
-                continue
-        out.append(ch)
-    return unicodedata.normalize("NFC", "".join(out))
+    """Drop accents from Latin letters only; Cyrillic й/ї and Arabic letters stay intact.
+
+    The combining marks directly after a letter a–z go; marks after any other letter stay.
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _AFTER_LATIN.sub(_drop_leading_marks, decomposed))
 
 
 @lru_cache(maxsize=65536)
