@@ -24,8 +24,10 @@ from typing import IO, Any
 
 import numpy as np
 
+from bot.understanding import heap
+
 BLOCK = 1 << 20
-_TYPECODES = {2: "H", 4: "I", 8: "L"}
+_TYPECODES = {("u", 2): "H", ("u", 4): "I", ("u", 8): "L", ("i", 4): "i", ("i", 8): "l"}
 _lock = threading.Lock()
 _loading: dict[tuple[str, ...], Future[Any]] = {}
 
@@ -69,6 +71,8 @@ def load(langs: tuple[str, ...]) -> Any:
         return _load_lean(langid, langs)
     except (KeyError, ValueError, zipfile.BadZipFile, lzma.LZMAError):
         return langid._load_identifier(norm_probs=True, langs=list(langs))
+    finally:
+        heap.trim()
 
 
 def _load_lean(langid: Any, langs: tuple[str, ...]) -> Any:
@@ -86,7 +90,7 @@ def _load_lean(langid: Any, langs: tuple[str, ...]) -> Any:
             pc = _read(archive, "pc")[keep]
             nextmove = _as_stdlib_array(archive, "nextmove")
             rows = _as_stdlib_array(archive, "nextmove_row")
-            output = _read(archive, "out_feat").tolist()
+            output = _as_stdlib_array(archive, "out_feat")
     return langid.LanguageIdentifier(ptc, pc, [classes[i] for i in keep], nextmove, output,
                                      norm_probs=True, tk_row=rows)
 
@@ -121,13 +125,14 @@ def _columns(archive: zipfile.ZipFile, name: str, keep: list[int]) -> np.ndarray
 
 
 def _as_stdlib_array(archive: zipfile.ZipFile, name: str) -> array[int]:
-    """A 1-D unsigned array as the stdlib ``array`` py3langid walks, without a numpy copy."""
+    """A 1-D integer array as a stdlib ``array`` (what py3langid walks), read in blocks:
+    no numpy copy, and no list of Python ints."""
     with archive.open(f"{name}.npy") as stream:
         shape, _, dtype = _header(stream)
         little = dtype.byteorder == "<" or (dtype.byteorder == "=" and sys.byteorder == "little")
-        if dtype.kind != "u" or len(shape) != 1 or not little or sys.byteorder != "little":
+        if dtype.kind not in "iu" or len(shape) != 1 or not little or sys.byteorder != "little":
             raise ValueError(f"{name}: unexpected layout")
-        out = array(_TYPECODES[dtype.itemsize])
+        out = array(_TYPECODES[dtype.kind, dtype.itemsize])
         remaining = shape[0] * dtype.itemsize
         while remaining:
             chunk = stream.read(min(BLOCK, remaining))

@@ -30,7 +30,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import KnowledgeBase
-from bot.understanding import language, vocabulary
+from bot.understanding import heap, language, vocabulary
 from bot.understanding.emergency import is_emergency
 from bot.understanding.ngrams import NgramModel, posterior
 from bot.understanding.policy import (
@@ -62,7 +62,7 @@ class Index:
 
     def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None,
                  calibration: Calibration | None = None) -> None:
-        language.preload()  # the detector's model loads while the index is built
+        heap.map_large_blocks()
         self.kb = kb
         self.thresholds = thresholds or Thresholds()
         self.calibration = calibration or Calibration()
@@ -71,6 +71,9 @@ class Index:
         self.ids: list[str] = found.ids  # entries first, then the not-covered kinds
         self._variants = found.variants
         self._ngrams = NgramModel(found.docs, found.labels, len(self.ids))
+        # The detector's model loads while the rest is built and the first message waits;
+        # not earlier, or the n-gram model's temporaries and the model would add up.
+        language.preload()
         idf = vocabulary.idf(found.bags)
         self.vocab, self.idf, self.max_idf = idf.vocab, idf.weight, idf.max
         self._vocab_index = {t: i for i, t in enumerate(self.vocab)}
@@ -80,6 +83,8 @@ class Index:
         self.ignore = vocabulary.ignored_words(kb)
         self._phrases = vocabulary.phrases(kb, self.idf)
         self._expand = lru_cache(maxsize=50_000)(self._expand_uncached)
+        del found
+        heap.trim()
 
     def _expand_uncached(self, token: str) -> tuple[tuple[str, float], ...]:
         """Vocabulary words that ``token`` may stand for, with a similarity in 0..1."""

@@ -33,7 +33,7 @@ import numpy.typing as npt
 
 MIN_N, MAX_N = 3, 5
 ALPHA = 0.1  # additive smoothing; 0.03–0.3 tested on the development sets, 0.1 best
-CHUNK_GRAMS = 4_000_000  # (variant, gram) pairs counted at once; the shipped base is one chunk
+CHUNK_GRAMS = 200_000  # about the (variant, gram) pairs counted at once
 QUERY_CACHE = 50_000  # unknown words of messages whose gram ids are remembered
 
 IntArray = npt.NDArray[np.signedinteger[Any]]
@@ -65,15 +65,16 @@ class _Grams:
     """Words and grams seen in training, with their ids (ids in order of first sight)."""
 
     def __init__(self, docs: Sequence[Sequence[str]]) -> None:
-        words = list(dict.fromkeys(chain.from_iterable(docs)))
+        # The lasting word table first: allocated among the short-lived gram strings, its
+        # objects would keep their memory pages from being returned.
+        self.words = dict(zip(dict.fromkeys(chain.from_iterable(docs)), count()))
         ids: defaultdict[str, int] = defaultdict(count().__next__)  # a new gram: next id
         flat = array("q")
         offsets = array("q", [0])
-        for word in words:
+        for word in self.words:
             flat.extend(map(ids.__getitem__, _grams(word)))
             offsets.append(len(flat))
         self.count = len(ids)
-        self.words = dict(zip(words, count()))
         self.flat = np.frombuffer(flat, dtype=np.int64)
         self.offsets = np.frombuffer(offsets, dtype=np.int64)
         # Unknown words of a message are looked up by binary search in the sorted grams.
@@ -81,7 +82,7 @@ class _Grams:
         self.sorted = np.array(order, dtype=f"<U{MAX_N}") if order else np.zeros(0, "<U1")
         rank = np.argsort(self.sorted, kind="stable")
         self.sorted = self.sorted[rank]
-        self.sorted_ids = rank.astype(np.int64)
+        self.sorted_ids = rank.astype(np.int32)
         self._cache: dict[str, IntArray] = {}
 
     def of_word(self, token: str) -> IntArray:
@@ -126,46 +127,42 @@ def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
     return offsets + np.arange(int(lengths.sum()), dtype=np.int64)
 
 
-def _chunks(docs: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
-    """Consecutive variant ranges of about ``CHUNK_GRAMS`` grams each (whole variants)."""
+def _chunks(docs: Sequence[Sequence[str]], labels: Sequence[int]) -> list[tuple[int, int]]:
+    """Consecutive variant ranges of about ``CHUNK_GRAMS`` grams each.
+
+    A chunk ends only where the label changes, so every (gram, class) sum is made within
+    one chunk, in the same order as in one pass: the model is the same however it is cut.
+    """
     bounds, start, size = [], 0, 0
     for i, tokens in enumerate(docs):
+        if size >= CHUNK_GRAMS and labels[i] != labels[i - 1]:
+            bounds.append((start, i))
+            start, size = i, 0
         size += sum(3 * len(t) + 3 for t in tokens)  # grams of a word of n letters
-        if size >= CHUNK_GRAMS:
-            bounds.append((start, i + 1))
-            start, size = i + 1, 0
-    if start < len(docs) or not bounds:
-        bounds.append((start, len(docs)))
+    bounds.append((start, len(docs)))
     return bounds
 
 
 class _Chunk:
-    """Consecutive variants counted together; a single chunk keeps its pairs for reuse."""
+    """Consecutive variants counted together (once for the document frequencies, once
+    more for the weights: counting again is cheaper than keeping the counts)."""
 
     def __init__(self, docs: Sequence[Sequence[str]], start: int, end: int,
                  grams: _Grams) -> None:
         self.docs, self.first, self.grams = docs[start:end], start, grams
-        self.single = start == 0 and end == len(docs)
-        self._kept: tuple[IntArray, IntArray, IntArray] | None = None
 
     def pairs(self) -> tuple[IntArray, IntArray, IntArray]:
         """Every (variant, gram) pair with its count; variants numbered from ``first``."""
-        if self._kept is not None:
-            return self._kept
         n_grams = max(self.grams.count, 1)
         doc_of, flat = self.grams.of_docs(self.docs)
         pair, counts = np.unique(doc_of * n_grams + flat, return_counts=True)
-        found = ((pair // n_grams + self.first).astype(np.int32),
-                 (pair % n_grams).astype(np.int32), counts.astype(np.int32))
-        if self.single:
-            self._kept = found
-        return found
+        return ((pair // n_grams + self.first).astype(np.int32),
+                (pair % n_grams).astype(np.int32), counts.astype(np.int32))
 
     def class_weights(self, idf: npt.NDArray[np.float32], label_of: IntArray,
                       n_classes: int) -> tuple[IntArray, FloatArray, FloatArray]:
         """Summed unit-length TF-IDF weights per (gram, class) key, and per class."""
         doc, gram, counts = self.pairs()
-        self._kept = None
         weight = (1 + np.log(counts)) * idf[gram]
         local = doc - self.first
         weight /= np.sqrt(np.bincount(local, weights=weight * weight,
@@ -186,7 +183,7 @@ class NgramModel:
         self.n_classes = n_classes
         self._grams = _Grams(docs)
         n_grams = max(self._grams.count, 1)
-        chunks = [_Chunk(docs, start, end, self._grams) for start, end in _chunks(docs)]
+        chunks = [_Chunk(docs, start, end, self._grams) for start, end in _chunks(docs, labels)]
         df = np.zeros(n_grams, dtype=np.int64)
         for chunk in chunks:
             df += np.bincount(chunk.pairs()[1], minlength=n_grams)

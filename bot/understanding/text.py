@@ -97,6 +97,12 @@ def stem(token: str) -> str:
     return token
 
 
+def index_tokens(text: str) -> tuple[str, ...]:
+    """``match_tokens`` without its cache, for the knowledge base's own texts (each is
+    read once per build; cached, they would stay in memory for nothing)."""
+    return tuple(stem(t) for t in normalize.__wrapped__(text).split())
+
+
 @lru_cache(maxsize=65536)
 def match_tokens(text: str) -> tuple[str, ...]:
     """Normalised, lightly stemmed tokens: the vocabulary of the matching index."""

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.knowledge.model import Entry, KnowledgeBase, NotCovered
-from bot.understanding.text import match_tokens
+from bot.understanding.text import index_tokens, match_tokens
 
 KEYWORD_WEIGHT = 1.6  # a keyword staff chose is a stronger signal than a word in a variant
 TITLE_WEIGHT = 1.2
@@ -34,7 +34,7 @@ class Corpus:
     ids: list[str]
     bags: list[Bag]
     variants: list[Variants]
-    docs: list[list[str]]  # every variant's words, for the n-gram model
+    docs: list[tuple[str, ...]]  # every variant's words, for the n-gram model
     labels: list[int]  # the position in ``ids`` each doc belongs to
 
 
@@ -65,15 +65,14 @@ def corpus(kb: KnowledgeBase) -> Corpus:
     items: list[Entry | NotCovered] = [*kb.entries.values(), *kb.not_covered.values()]
     bags: list[Bag] = []
     variants: list[Variants] = []
-    docs: list[list[str]] = []
+    docs: list[tuple[str, ...]] = []
     labels: list[int] = []
     for i, item in enumerate(items):
-        bag, found = bag_of(texts_of(item))
+        bag, found, words = bag_of(texts_of(item))
         bags.append(bag)
         variants.append(found)
-        for texts in found.values():
-            docs.extend(text.split() for text in texts)
-            labels.extend([i] * len(texts))
+        docs.extend(words)
+        labels.extend([i] * len(words))
     return Corpus([*kb.entries, *kb.not_covered], bags, variants, docs, labels)
 
 
@@ -92,17 +91,20 @@ def texts_of(item: Entry | NotCovered) -> Iterator[tuple[str, float, str]]:
         yield keyword, KEYWORD_WEIGHT, "*"
 
 
-def bag_of(texts: Iterable[tuple[str, float, str]]) -> tuple[Bag, Variants]:
-    """Words with their weights, and the variants per language ("*": keywords)."""
+def bag_of(texts: Iterable[tuple[str, float, str]]) -> tuple[Bag, Variants,
+                                                              list[tuple[str, ...]]]:
+    """Words with their weights, the variants per language ("*": keywords), and every
+    variant's words in the same order (variants are grouped by language)."""
     bag: Bag = {}
-    variants: defaultdict[str, list[str]] = defaultdict(list)
+    words_of: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
     for text, weight, lang in texts:
-        words = match_tokens(text)
+        words = index_tokens(text)
         for token in words:
             bag[token] = max(bag.get(token, 0.0), weight)
         if words:
-            variants[lang].append(" ".join(words))
-    return bag, dict(variants)
+            words_of[lang].append(words)
+    variants = {lang: [" ".join(w) for w in found] for lang, found in words_of.items()}
+    return bag, variants, [w for found in words_of.values() for w in found]
 
 
 def idf(bags: Sequence[Bag]) -> Idf:
@@ -172,3 +174,4 @@ def phrases(kb: KnowledgeBase, weight: dict[str, float]) -> Phrases:
                 rarest = max(words, key=lambda w: weight.get(w, 0.0))
                 found[rarest].append((i, words))
     return dict(found)
+
