@@ -32,7 +32,7 @@ from rapidfuzz import fuzz, process
 from bot.knowledge.model import KnowledgeBase
 from bot.understanding import heap, language, vocabulary
 from bot.understanding.emergency import is_emergency
-from bot.understanding.ngrams import NgramModel, posterior
+from bot.understanding.ngrams import FloatArray, NgramModel, posterior
 from bot.understanding.policy import (
     FEATURES,
     Calibration,
@@ -112,9 +112,29 @@ class Index:
     def rank(self, text: str, lang: str | None = None) -> list[Candidate]:
         """Entries ranked by relevance to ``text``, best first (empty when nothing is known)."""
         words = list(dict.fromkeys(match_tokens(text)))[:MAX_WORDS]
-        query = " ".join(words)
         if not words or not self.ids:
             return []
+        total, weight_sum, unknown = self._word_scores(words)
+        if weight_sum <= 0:
+            return []
+        coverage = self._with_phrases(total / weight_sum, words)
+        order = [int(i) for i in np.argsort(-coverage)[:RERANK_TOP] if coverage[i] > 0]
+        if not order:
+            return []
+        likely, gap = self._ngram_scores(words, order)
+        reranks = self._rerank(" ".join(words), order, lang)
+        ranked = [
+            Candidate(self.ids[i],
+                      float(0.7 * coverage[i] + 0.3 * r + NGRAM_WEIGHT * likely[i]),
+                      float(coverage[i]), r, float(total[i]), unknown / weight_sum, gap)
+            for i, r in zip(order, reranks, strict=True)
+        ]
+        ranked.sort(key=lambda c: -c.score)
+        return ranked
+
+    def _word_scores(self, words: list[str]) -> tuple[FloatArray, float, float]:
+        """Per entry, the IDF weight of the message's words it explains; the message's
+        total weight; and the part of it in words no entry knows."""
         total = np.zeros(len(self.ids), dtype=np.float32)
         weight_sum = unknown = 0.0
         for word in words:
@@ -132,34 +152,28 @@ class Index:
                 idx, weights = self._postings.of(self._vocab_index[token])
                 np.maximum.at(contrib, idx, weights * (self.idf[token] * sim))
             total += np.minimum(contrib, best_idf * KEYWORD_WEIGHT)
-        if weight_sum <= 0:
-            return []
-        coverage = total / weight_sum
+        return total, weight_sum, unknown
+
+    def _with_phrases(self, coverage: FloatArray, words: list[str]) -> FloatArray:
+        """``coverage`` raised for entries whose multi-word keyword occurs whole."""
         present = set(words)
         for word in present:
             for i, phrase in self._phrases.get(word, ()):
                 if phrase <= present:
                     coverage[i] += PHRASE_BONUS
-        order = [int(i) for i in np.argsort(-coverage)[:RERANK_TOP] if coverage[i] > 0]
-        if not order:
-            return []
+        return coverage
+
+    def _ngram_scores(self, words: list[str], order: list[int]) -> tuple[FloatArray, float]:
+        """The n-gram posterior per entry and its log-likelihood gap; the model's best
+        entries are appended to ``order``."""
         loglik = self._ngrams.loglik(words)
-        likely = np.zeros(len(self.ids))
-        gap = 0.0
-        if loglik is not None:
-            likely = posterior(loglik, NGRAM_TEMPERATURE)
-            best = np.sort(loglik)[-2:]
-            gap = float(best[-1] - best[0]) if len(best) == 2 else 0.0
-            order += [int(i) for i in np.argsort(-likely)[:NGRAM_TOP] if int(i) not in order]
-        reranks = self._rerank(query, order, lang)
-        ranked = [
-            Candidate(self.ids[i],
-                      float(0.7 * coverage[i] + 0.3 * r + NGRAM_WEIGHT * likely[i]),
-                      float(coverage[i]), r, float(total[i]), unknown / weight_sum, gap)
-            for i, r in zip(order, reranks, strict=True)
-        ]
-        ranked.sort(key=lambda c: -c.score)
-        return ranked
+        if loglik is None:
+            return np.zeros(len(self.ids)), 0.0
+        likely = posterior(loglik, NGRAM_TEMPERATURE)
+        best = np.sort(loglik)[-2:]
+        gap = float(best[-1] - best[0]) if len(best) == 2 else 0.0
+        order += [int(i) for i in np.argsort(-likely)[:NGRAM_TOP] if int(i) not in order]
+        return likely, gap
 
     def _rerank(self, query: str, order: list[int], lang: str | None) -> list[float]:
         docs, owner = [], []
