@@ -110,15 +110,22 @@ class _Grams:
 
     def of_docs(self, docs: Sequence[Sequence[str]]) -> tuple[IntArray, IntArray]:
         """(variant number, gram id) of every gram of ``docs``, in order; training words only."""
-        word_ids = np.fromiter((self.words[t] for tokens in docs for t in tokens),
+        word_ids = np.fromiter(map(self.words.__getitem__, chain.from_iterable(docs)),
                                dtype=np.int64)
-        doc_lengths = np.fromiter((len(tokens) for tokens in docs), dtype=np.int64,
-                                  count=len(docs))
+        doc_lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
         starts, lengths = self.offsets[word_ids], np.diff(self.offsets)[word_ids]
         gram_ids = self.flat[_ranges(starts, lengths)]
         doc_of = np.repeat(np.repeat(np.arange(len(docs), dtype=np.int64), doc_lengths),
                            lengths)
         return doc_of, gram_ids
+
+    def sizes(self, docs: Sequence[Sequence[str]]) -> IntArray:
+        """The number of grams of every doc."""
+        per_word = np.diff(self.offsets)[np.fromiter(
+            map(self.words.__getitem__, chain.from_iterable(docs)), dtype=np.int64)]
+        ends = np.cumsum(np.fromiter(map(len, docs), dtype=np.int64, count=len(docs)))
+        totals = np.concatenate([[0], np.cumsum(per_word)])
+        return totals[ends] - totals[np.concatenate([[0], ends[:-1]])]
 
 
 def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
@@ -127,19 +134,25 @@ def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
     return offsets + np.arange(int(lengths.sum()), dtype=np.int64)
 
 
-def _chunks(docs: Sequence[Sequence[str]], labels: Sequence[int]) -> list[tuple[int, int]]:
-    """Consecutive variant ranges of about ``CHUNK_GRAMS`` grams each.
+def _chunks(sizes: IntArray, labels: Sequence[int]) -> list[tuple[int, int]]:
+    """Consecutive variant ranges of about ``CHUNK_GRAMS`` grams each (``sizes``: grams
+    per variant).
 
     A chunk ends only where the label changes, so every (gram, class) sum is made within
     one chunk, in the same order as in one pass: the model is the same however it is cut.
     """
-    bounds, start, size = [], 0, 0
-    for i, tokens in enumerate(docs):
-        if size >= CHUNK_GRAMS and labels[i] != labels[i - 1]:
-            bounds.append((start, i))
-            start, size = i, 0
-        size += sum(3 * len(t) + 3 for t in tokens)  # grams of a word of n letters
-    bounds.append((start, len(docs)))
+    label = np.asarray(labels, dtype=np.int64)
+    changes = np.flatnonzero(label[1:] != label[:-1]) + 1  # first doc of a new label
+    before = np.concatenate([[0], np.cumsum(sizes)])  # grams before each doc
+    bounds, start = [], 0
+    while True:
+        # the first label change after the chunk has CHUNK_GRAMS grams
+        at = np.searchsorted(before[changes], before[start] + CHUNK_GRAMS)
+        if at >= len(changes):
+            break
+        bounds.append((start, int(changes[at])))
+        start = int(changes[at])
+    bounds.append((start, len(sizes)))
     return bounds
 
 
@@ -183,7 +196,8 @@ class NgramModel:
         self.n_classes = n_classes
         self._grams = _Grams(docs)
         n_grams = max(self._grams.count, 1)
-        chunks = [_Chunk(docs, start, end, self._grams) for start, end in _chunks(docs, labels)]
+        bounds = _chunks(self._grams.sizes(docs), labels)
+        chunks = [_Chunk(docs, start, end, self._grams) for start, end in bounds]
         df = np.zeros(n_grams, dtype=np.int64)
         for chunk in chunks:
             df += np.bincount(chunk.pairs()[1], minlength=n_grams)

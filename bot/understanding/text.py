@@ -103,6 +103,27 @@ def index_tokens(text: str) -> tuple[str, ...]:
     return tuple(stem(t) for t in normalize.__wrapped__(text).split())
 
 
+class WordTokens:
+    """``index_tokens`` for many texts that share words, each space-separated part once.
+
+    Exact: no step of ``normalize`` acts across a plain space (it is never composed, cased,
+    elided or stripped), so a text's tokens are its parts' tokens in order.
+    """
+
+    def __init__(self) -> None:
+        self._parts: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, text: str) -> tuple[str, ...]:
+        parts = self._parts
+        found: list[str] = []
+        for part in text.split(" "):
+            known = parts.get(part)
+            if known is None:
+                known = parts[part] = index_tokens(part)
+            found.extend(known)
+        return tuple(found)
+
+
 @lru_cache(maxsize=65536)
 def match_tokens(text: str) -> tuple[str, ...]:
     """Normalised, lightly stemmed tokens: the vocabulary of the matching index."""

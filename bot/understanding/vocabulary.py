@@ -9,14 +9,14 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.knowledge.model import Entry, KnowledgeBase, NotCovered
-from bot.understanding.text import index_tokens, match_tokens
+from bot.understanding.text import WordTokens, index_tokens, match_tokens
 
 KEYWORD_WEIGHT = 1.6  # a keyword staff chose is a stronger signal than a word in a variant
 TITLE_WEIGHT = 1.2
@@ -67,8 +67,9 @@ def corpus(kb: KnowledgeBase) -> Corpus:
     variants: list[Variants] = []
     docs: list[tuple[str, ...]] = []
     labels: list[int] = []
+    tokens = WordTokens()
     for i, item in enumerate(items):
-        bag, found, words = bag_of(texts_of(item))
+        bag, found, words = bag_of(texts_of(item), tokens)
         bags.append(bag)
         variants.append(found)
         docs.extend(words)
@@ -91,14 +92,15 @@ def texts_of(item: Entry | NotCovered) -> Iterator[tuple[str, float, str]]:
         yield keyword, KEYWORD_WEIGHT, "*"
 
 
-def bag_of(texts: Iterable[tuple[str, float, str]]) -> tuple[Bag, Variants,
-                                                              list[tuple[str, ...]]]:
+def bag_of(texts: Iterable[tuple[str, float, str]],
+           tokens: Callable[[str], tuple[str, ...]] = index_tokens,
+           ) -> tuple[Bag, Variants, list[tuple[str, ...]]]:
     """Words with their weights, the variants per language ("*": keywords), and every
     variant's words in the same order (variants are grouped by language)."""
     bag: Bag = {}
     words_of: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
     for text, weight, lang in texts:
-        words = index_tokens(text)
+        words = tokens(text)
         for token in words:
             bag[token] = max(bag.get(token, 0.0), weight)
         if words:

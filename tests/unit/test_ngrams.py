@@ -57,8 +57,9 @@ def test_the_model_is_the_same_however_it_is_cut(monkeypatch) -> None:
 
     whole = model()
     monkeypatch.setattr(ngrams, "CHUNK_GRAMS", 1)
-    assert len(ngrams._chunks([match_tokens(t) for t, _ in DOCS], [c for _, c in DOCS])) == 2
     cut = model()
+    sizes = cut._grams.sizes([match_tokens(t) for t, _ in DOCS])
+    assert ngrams._chunks(sizes, [c for _, c in DOCS]) == [(0, 3), (3, 6)]
     for name in ("_classes", "_weights", "_indptr", "_lognorm", "_idf"):
         assert np.array_equal(getattr(whole, name), getattr(cut, name)), name
     for text in ("anmeldungstermin", "welcome", "xyzzy begrüßung"):
@@ -73,3 +74,9 @@ def test_unknown_words_are_looked_up_by_their_grams() -> None:
     assert m.loglik(("anmeldungen",)) is not None
     assert m.loglik(("anmeldung", "qqqq")) is not None
     assert np.array_equal(m.loglik(("anmeldung",)), known)  # cached look-ups change nothing
+
+
+def test_gram_counts_per_variant() -> None:
+    m = model()
+    docs = [match_tokens(t) for t, _ in DOCS]
+    assert list(m._grams.sizes(docs)) == [sum(len(grams(w)) for w in d) for d in docs]
