@@ -238,11 +238,15 @@ class NgramModel:
 
 
 def _merge(keys: list[IntArray], sums: list[FloatArray]) -> tuple[IntArray, FloatArray]:
-    """Sum the per-chunk (key, weight) partials into one sorted key array."""
+    """The per-chunk (key, weight) partials as one sorted key array.
+
+    Chunks hold whole classes, so no key is in two chunks: sorting is all there is to do.
+    """
     if len(keys) == 1:
         return keys[0], sums[0]
-    key, inverse = np.unique(np.concatenate(keys), return_inverse=True)
-    return key, np.bincount(inverse, weights=np.concatenate(sums))
+    key = np.concatenate(keys)
+    order = np.argsort(key, kind="stable")
+    return key[order], np.concatenate(sums)[order]
 
 
 def posterior(loglik: FloatArray, temperature: float) -> FloatArray:
