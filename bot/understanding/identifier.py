@@ -19,7 +19,6 @@ import tempfile
 import threading
 import zipfile
 from array import array
-from concurrent.futures import Future
 from typing import IO, Any
 
 import numpy as np
@@ -29,7 +28,30 @@ from bot.understanding import heap
 BLOCK = 1 << 20
 _TYPECODES = {("u", 2): "H", ("u", 4): "I", ("u", 8): "L", ("i", 4): "i", ("i", 8): "l"}
 _lock = threading.Lock()
-_loading: dict[tuple[str, ...], Future[Any]] = {}
+_loading: dict[tuple[str, ...], _Pending] = {}
+
+
+class _Pending:
+    """A model being loaded: the result or the error, once ``done`` is set."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+    def fill(self, langs: tuple[str, ...]) -> None:
+        try:
+            self.value = load(langs)
+        except BaseException as exc:  # handed to whoever waits for the result
+            self.error = exc
+        finally:
+            self.done.set()
+
+    def result(self) -> Any:
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.value
 
 
 def identifier(langs: tuple[str, ...]) -> Any:
@@ -42,25 +64,18 @@ def preload(langs: tuple[str, ...]) -> None:
     _start(langs, background=True)
 
 
-def _start(langs: tuple[str, ...], background: bool) -> Future[Any]:
+def _start(langs: tuple[str, ...], background: bool) -> _Pending:
     with _lock:
-        future = _loading.get(langs)
-        if future is not None:
-            return future
-        future = _loading[langs] = Future()
+        pending = _loading.get(langs)
+        if pending is not None:
+            return pending
+        pending = _loading[langs] = _Pending()
     if background:
-        threading.Thread(target=_fill, args=(future, langs), daemon=True,
+        threading.Thread(target=pending.fill, args=(langs,), daemon=True,
                          name="langid-load").start()
     else:
-        _fill(future, langs)
-    return future
-
-
-def _fill(future: Future[Any], langs: tuple[str, ...]) -> None:
-    try:
-        future.set_result(load(langs))
-    except BaseException as exc:  # handed to whoever waits for the result
-        future.set_exception(exc)
+        pending.fill(langs)
+    return pending
 
 
 def load(langs: tuple[str, ...]) -> Any:
@@ -125,19 +140,20 @@ def _columns(archive: zipfile.ZipFile, name: str, keep: list[int]) -> np.ndarray
 
 
 def _as_stdlib_array(archive: zipfile.ZipFile, name: str) -> array[int]:
-    """A 1-D integer array as a stdlib ``array`` (what py3langid walks), read in blocks:
-    no numpy copy, and no list of Python ints."""
+    """A 1-D integer array as a stdlib ``array`` (what py3langid walks), allocated once and
+    filled block by block: no numpy copy, no list of Python ints, no heap left in holes."""
     with archive.open(f"{name}.npy") as stream:
         shape, _, dtype = _header(stream)
         little = dtype.byteorder == "<" or (dtype.byteorder == "=" and sys.byteorder == "little")
         if dtype.kind not in "iu" or len(shape) != 1 or not little or sys.byteorder != "little":
             raise ValueError(f"{name}: unexpected layout")
-        out = array(_TYPECODES[dtype.kind, dtype.itemsize])
-        remaining = shape[0] * dtype.itemsize
-        while remaining:
-            chunk = stream.read(min(BLOCK, remaining))
-            if not chunk:
-                raise ValueError(f"{name}: truncated")
-            out.frombytes(chunk)
-            remaining -= len(chunk)
+        out = array(_TYPECODES[dtype.kind, dtype.itemsize], [0]) * shape[0]  # one block
+        with memoryview(out) as view, view.cast("B") as target:
+            done = 0
+            while done < len(target):
+                chunk = stream.read(min(BLOCK, len(target) - done))
+                if not chunk:
+                    raise ValueError(f"{name}: truncated")
+                target[done:done + len(chunk)] = chunk
+                done += len(chunk)
         return out

@@ -33,7 +33,7 @@ import numpy.typing as npt
 
 MIN_N, MAX_N = 3, 5
 ALPHA = 0.1  # additive smoothing; 0.03–0.3 tested on the development sets, 0.1 best
-CHUNK_GRAMS = 200_000  # about the (variant, gram) pairs counted at once
+CHUNK_GRAMS = 600_000  # about the (variant, gram) pairs counted at once
 QUERY_CACHE = 50_000  # unknown words of messages whose gram ids are remembered
 
 IntArray = npt.NDArray[np.signedinteger[Any]]

@@ -20,6 +20,10 @@ _ARABIC_LETTERS = str.maketrans({
 _LATIN_EXTRA = str.maketrans({"ß": "ss", "ı": "i", "ø": "o", "æ": "ae", "œ": "oe", "ё": "е"})
 # Apostrophes inside words (Ukrainian м'ясо, French l'Anmeldung) are dropped or split.
 _APOSTROPHES = "'’ʼ`´‘"
+_APOSTROPHE = re.compile("[" + _APOSTROPHES + "]")
+_ELISION = re.compile(r"\b([ldjmnstcq]|qu)[" + _APOSTROPHES + r"](?=\w)")
+_LATIN_EXTRA_CHARS = re.compile("[ßıøæœё]")
+_ARABIC_BLOCK = re.compile("[\u0600-\u06ff]")  # every character the Arabic steps change
 _NON_WORD = re.compile(r"[^\w§]+")
 _SECTION = re.compile(r"§\s*(\d)")
 _ZW = re.compile("[\u200b-\u200f\u2066-\u2069\u202a-\u202e\ufeff]")
@@ -56,13 +60,19 @@ def normalize(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text).casefold()
     text = _ZW.sub(" ", text).replace("\u200c", " ")
-    text = text.translate(_LATIN_EXTRA)
-    text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
-    text = _strip_latin_marks(text)
-    # French/Italian elision (l'anmeldung, d'un) splits; Ukrainian apostrophe (м'ясо) joins.
-    text = re.sub(r"\b([ldjmnstcq]|qu)[" + _APOSTROPHES + r"](?=\w)", r"\1 ", text)
-    text = re.sub("[" + _APOSTROPHES + "]", "", text)
-    text = _SECTION.sub(r"§ \1", text)
+    # Each step below runs only where it can change something (a quick scan decides).
+    if _LATIN_EXTRA_CHARS.search(text):
+        text = text.translate(_LATIN_EXTRA)
+    if _ARABIC_BLOCK.search(text):
+        text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
+    if not text.isascii():
+        text = _strip_latin_marks(text)
+    if _APOSTROPHE.search(text):
+        # French/Italian elision (l'anmeldung, d'un) splits; Ukrainian apostrophe (м'ясо)
+        # joins.
+        text = _APOSTROPHE.sub("", _ELISION.sub(r"\1 ", text))
+    if "§" in text:
+        text = _SECTION.sub(r"§ \1", text)
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     return " ".join(text.split())
 
@@ -98,13 +108,14 @@ def stem(token: str) -> str:
 
 
 def index_tokens(text: str) -> tuple[str, ...]:
-    """``match_tokens`` without its cache, for the knowledge base's own texts (each is
-    read once per build; cached, they would stay in memory for nothing)."""
-    return tuple(stem(t) for t in normalize.__wrapped__(text).split())
+    """``match_tokens`` without its own cache, for the knowledge base's texts: each is read
+    once per build (the loader has already normalised most of them)."""
+    return tuple(stem(t) for t in normalize(text).split())
 
 
 class WordTokens:
-    """``index_tokens`` for many texts that share words, each space-separated part once.
+    """``index_tokens`` for many texts that share words, each space-separated part once
+    (for a knowledge base too large for the normalisation cache).
 
     Exact: no step of ``normalize`` acts across a plain space (it is never composed, cased,
     elided or stripped), so a text's tokens are its parts' tokens in order.
@@ -119,7 +130,7 @@ class WordTokens:
         for part in text.split(" "):
             known = parts.get(part)
             if known is None:
-                known = parts[part] = index_tokens(part)
+                known = parts[part] = tuple(stem(t) for t in normalize.__wrapped__(part).split())
             found.extend(known)
         return tuple(found)
 

@@ -21,6 +21,7 @@ from bot.understanding.text import WordTokens, index_tokens, match_tokens
 KEYWORD_WEIGHT = 1.6  # a keyword staff chose is a stronger signal than a word in a variant
 TITLE_WEIGHT = 1.2
 MIN_FUZZY_LEN = 4
+MANY_TEXTS = 50_000  # beyond, the texts' shared words are tokenized once each
 
 Bag = dict[str, float]
 Variants = dict[str, list[str]]  # language ("*": keywords) → normalised variants
@@ -67,7 +68,8 @@ def corpus(kb: KnowledgeBase) -> Corpus:
     variants: list[Variants] = []
     docs: list[tuple[str, ...]] = []
     labels: list[int] = []
-    tokens = WordTokens()
+    texts = sum(1 for item in items for _ in texts_of(item))
+    tokens = WordTokens() if texts > MANY_TEXTS else index_tokens
     for i, item in enumerate(items):
         bag, found, words = bag_of(texts_of(item), tokens)
         bags.append(bag)
