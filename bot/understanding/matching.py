@@ -62,7 +62,6 @@ class Index:
 
     def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None,
                  calibration: Calibration | None = None) -> None:
-        language.preload()  # the detector's model loads while the index is built
         self.kb = kb
         self.thresholds = thresholds or Thresholds()
         self.calibration = calibration or Calibration()
@@ -71,6 +70,9 @@ class Index:
         self.ids: list[str] = found.ids  # entries first, then the not-covered kinds
         self._variants = found.variants
         self._ngrams = NgramModel(found.docs, found.labels, len(self.ids))
+        # The detector's model loads while the rest is built and the first message waits;
+        # not earlier, or the n-gram model's temporaries and the model would add up.
+        language.preload()
         idf = vocabulary.idf(found.bags)
         self.vocab, self.idf, self.max_idf = idf.vocab, idf.weight, idf.max
         self._vocab_index = {t: i for i, t in enumerate(self.vocab)}
