@@ -163,57 +163,76 @@ def parse_html(src: str) -> tuple[str, list[JSON]]:
 
     Raises ApiError(400, "Bad Request: can't parse entities: …") with Telegram's wording.
     """
-    def fail(message: str) -> ApiError:
-        return bad_request(f"can't parse entities: {message}")
-
-    pieces: list[str] = []
-    length = 0  # UTF-16 length of the plain text so far
-    stack: list[tuple[str, JSON]] = []
-    entities: list[JSON] = []
+    parser = _HtmlParser(src)
     position = 0
     for token in _HTML_TOKEN_RE.finditer(src):
-        pieces.append(src[position:token.start()])
-        length += utf16_len(pieces[-1])
+        parser.text(src[position:token.start()])
         position = token.end()
-        at = len(src[:token.start()].encode("utf-8"))
+        parser.token(token, len(src[:token.start()].encode("utf-8")))
+    parser.text(src[position:])
+    return parser.result()
+
+
+def _fail(message: str) -> ApiError:
+    return bad_request(f"can't parse entities: {message}")
+
+
+class _HtmlParser:
+    """The state of parse_html: plain text so far, open tags, finished entities."""
+
+    def __init__(self, src: str) -> None:
+        self.pieces: list[str] = []
+        self.length = 0  # UTF-16 length of the plain text so far
+        self.stack: list[tuple[str, JSON]] = []
+        self.entities: list[JSON] = []
+
+    def text(self, piece: str) -> None:
+        self.pieces.append(piece)
+        self.length += utf16_len(piece)
+
+    def token(self, token: re.Match[str], at: int) -> None:
         if token["stray"] == "&":
-            raise fail(f'Unescaped "&" at byte offset {at} (the fake API requires &amp;)')
+            raise _fail(f'Unescaped "&" at byte offset {at} (the fake API requires &amp;)')
         if token["stray"] == "<":
-            raise fail(f'Unsupported start tag "" at byte offset {at}')
+            raise _fail(f'Unsupported start tag "" at byte offset {at}')
         if token["name"] is None:  # a character reference
-            pieces.append(_charref(token))
-            length += utf16_len(pieces[-1])
-            continue
-        name = token["name"].lower()
-        if token["close"]:
-            if not stack:
-                raise fail(f"Unexpected end tag at byte offset {at}")
-            open_name, entity = stack.pop()
-            if name and name != open_name:
-                raise fail(f'Unmatched end tag at byte offset {at}, expected "</{open_name}>", '
-                           f'found "</{name}>"')
-            entity["length"] = length - entity["offset"]
-            if entity["length"] and entity["type"]:
-                entities.append(entity)
-            continue
+            self.text(_charref(token))
+        elif token["close"]:
+            self.close(token["name"].lower(), at)
+        else:
+            self.open(token["name"].lower(), token["attrs"], at)
+
+    def close(self, name: str, at: int) -> None:
+        if not self.stack:
+            raise _fail(f"Unexpected end tag at byte offset {at}")
+        open_name, entity = self.stack.pop()
+        if name and name != open_name:
+            raise _fail(f'Unmatched end tag at byte offset {at}, expected "</{open_name}>", '
+                        f'found "</{name}>"')
+        entity["length"] = self.length - entity["offset"]
+        if entity["length"] and entity["type"]:
+            self.entities.append(entity)
+
+    def open(self, name: str, attrs: str, at: int) -> None:
         if name not in HTML_TAGS:
-            raise fail(f'Unsupported start tag "{name}" at byte offset {at}')
-        entity = {"type": HTML_TAGS[name], "offset": length}
-        if name == "span" and not re.search(r"""class\s*=\s*["']?tg-spoiler""", token["attrs"]):
-            raise fail(f'Tag "span" must have class "tg-spoiler" at byte offset {at}')
+            raise _fail(f'Unsupported start tag "{name}" at byte offset {at}')
+        entity: JSON = {"type": HTML_TAGS[name], "offset": self.length}
+        if name == "span" and not re.search(r"""class\s*=\s*["']?tg-spoiler""", attrs):
+            raise _fail(f'Tag "span" must have class "tg-spoiler" at byte offset {at}')
         if name == "a":
-            href = _HREF_RE.search(token["attrs"])
+            href = _HREF_RE.search(attrs)
             url = _unescape(next(g for g in href.groups() if g is not None)) if href else ""
             if url:
                 entity["url"] = url
             else:
                 entity["type"] = None  # <a> without href is plain text
-        stack.append((name, entity))
-    pieces.append(src[position:])
-    if stack:
-        raise fail(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
-    entities.sort(key=lambda e: (e["offset"], -e["length"]))
-    return "".join(pieces), entities
+        self.stack.append((name, entity))
+
+    def result(self) -> tuple[str, list[JSON]]:
+        if self.stack:
+            raise _fail(f'Can\'t find end tag corresponding to start tag "{self.stack[-1][0]}"')
+        self.entities.sort(key=lambda e: (e["offset"], -e["length"]))
+        return "".join(self.pieces), self.entities
 
 
 def _strip(text: str, entities: list[JSON]) -> tuple[str, list[JSON]]:
