@@ -23,7 +23,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from bot.understanding import heap
+from bot.understanding import diskcache, heap
 
 BLOCK = 1 << 20
 _TYPECODES = {("u", 2): "H", ("u", 4): "I", ("u", 8): "L", ("i", 4): "i", ("i", 8): "l"}
@@ -79,9 +79,18 @@ def _start(langs: tuple[str, ...], background: bool) -> _Pending:
 
 
 def load(langs: tuple[str, ...]) -> Any:
-    """Build py3langid's LanguageIdentifier for ``langs`` from its shipped model."""
+    """py3langid's LanguageIdentifier for ``langs``: from the disk cache when the shipped
+    model is unchanged, else built from it (and cached)."""
     from py3langid import langid
 
+    model = langid.MODEL_DIR / langid.MODEL_FILE
+    stat = model.stat()
+    key = diskcache.key_of([*langs, str(model), str(stat.st_size), str(stat.st_mtime_ns)])
+    return diskcache.cached("langid-" + "-".join(langs), key,
+                            lambda: _build(langid, langs), langid.LanguageIdentifier)
+
+
+def _build(langid: Any, langs: tuple[str, ...]) -> Any:
     try:
         return _load_lean(langid, langs)
     except (KeyError, ValueError, zipfile.BadZipFile, lzma.LZMAError):

@@ -30,7 +30,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import KnowledgeBase
-from bot.understanding import heap, language, vocabulary
+from bot.understanding import diskcache, heap, language, vocabulary
 from bot.understanding.emergency import is_emergency
 from bot.understanding.ngrams import FloatArray, NgramModel, posterior
 from bot.understanding.policy import (
@@ -84,6 +84,26 @@ class Index:
         self._expand = lru_cache(maxsize=50_000)(self._expand_uncached)
         del found
         heap.trim()
+
+    @classmethod
+    def cached(cls, kb: KnowledgeBase) -> Index:
+        """The index for ``kb`` with the shipped calibration: read from the disk cache when
+        nothing it is built from has changed, else built (and cached)."""
+        index = diskcache.cached("index", diskcache.key_of(vocabulary.fingerprint(kb)),
+                                 lambda: cls(kb), cls)
+        index.kb = kb  # the texts the index was built from are identical (the key)
+        language.preload()  # a build started it already, at the moment that keeps the peak low
+        return index
+
+    def __getstate__(self) -> dict[str, object]:
+        """What the disk cache keeps: the built structures, not the knowledge base."""
+        state = dict(self.__dict__)
+        del state["kb"], state["_expand"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._expand = lru_cache(maxsize=50_000)(self._expand_uncached)
 
     def _expand_uncached(self, token: str) -> tuple[tuple[str, float], ...]:
         """Vocabulary words that ``token`` may stand for, with a similarity in 0..1."""

@@ -179,3 +179,18 @@ def phrases(kb: KnowledgeBase, weight: dict[str, float]) -> Phrases:
                 found[rarest].append((i, words))
     return dict(found)
 
+
+
+def fingerprint(kb: KnowledgeBase) -> Iterator[str]:
+    """Everything of ``kb`` the index is built from, as strings, in a stable order."""
+    for entry in kb.entries.values():
+        yield f"entry {entry.id} {entry.emergency}"
+        yield from entry.keywords
+        for lang, text in entry.texts.items():
+            yield f"{lang} {text.title}"
+            yield from text.questions
+    for kind in kb.not_covered.values():
+        yield f"not-covered {kind.id}"
+        for lang, questions in kind.questions.items():
+            yield lang
+            yield from questions
