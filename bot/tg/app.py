@@ -108,11 +108,11 @@ def build_application(settings: Settings, conv: Conversation,
     app.bot_data["service"] = BotService(conv, storage, settings)
     commands = filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE)
     # Order matters: the first matching handler wins. Staff commands come first, filtered
-    # to staff ids (anyone else falls through to the core's "unknown command"); then all
-    # commands, then text, then the catch-all for media.
+    # to staff ids in private chats or the staff chat (anyone else, anywhere else, falls
+    # through to the core's "unknown command"); then all commands, then text, then the
+    # catch-all for media.
     app.add_handler(CommandHandler(list(staffcmd.COMMANDS), staffcmd.on_staff_command,
-                                   filters=filters.User(user_id=settings.admins)
-                                   & filters.UpdateType.MESSAGES))
+                                   filters=staffcmd.staff_filter(settings)))
     app.add_handler(MessageHandler(commands, handlers.on_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.on_text))
     app.add_handler(CallbackQueryHandler(handlers.on_button))
