@@ -36,7 +36,7 @@ from bot.i18n import Translator, default_translator
 from bot.knowledge.loader import load
 from bot.storage.backup import take_run_lock
 from bot.storage.sqlite import DB_NAME, SQLiteStorage
-from bot.tg import handlers, staffcmd
+from bot.tg import handlers, staffcmd, webhook
 from bot.tg.ordering import PerUserProcessor
 from bot.tg.service import BotService, send_with_retry
 from bot.tg.texts import ABOUT, COMMANDS, DESCRIPTIONS, SHORT_ABOUT
@@ -138,13 +138,11 @@ def run(settings: Settings) -> int:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines contain the token
+    logging.getLogger("telegram.ext.Updater").addFilter(handlers.QuietPollingErrors())
     lock = take_run_lock(settings.data_dir)  # until exit: 'welcome-bot restore' refuses
     app = create_application(settings)
     if settings.webhook_url:
-        app.run_webhook(listen=settings.listen, port=settings.port, url_path="telegram",
-                        secret_token=settings.secret_token,
-                        webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
-                        allowed_updates=Update.ALL_TYPES)
+        webhook.run(app, settings)  # run_webhook's server, with malformed bodies refused
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
     lock.close()

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from telegram import Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, NetworkError
+from telegram.error import BadRequest, Conflict, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.conversation.commands import COMMANDS as USER_COMMANDS
@@ -113,6 +113,37 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         await service.deliver(context, update.effective_chat.id, [Text(text, lang)])
     except Exception:
         log.warning("could not send the apology")
+
+
+class QuietPollingErrors(logging.Filter):
+    """For python-telegram-bot's Updater logger: a polling error is said once, in one line.
+
+    A Conflict means another process polls with this token (a second data folder, or a
+    webhook set elsewhere); python-telegram-bot retries every few seconds and would log a
+    traceback at ERROR each time. ``run_polling`` takes no error callback, hence a filter.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if not isinstance(exc, TelegramError):
+            return True
+        kind = type(exc).__name__
+        first = kind not in self.seen
+        self.seen.add(kind)
+        record.exc_info, record.exc_text, record.args = None, None, ()
+        if isinstance(exc, Conflict):
+            record.msg = ("another process is getting updates with the same bot token (a "
+                          "second 'welcome-bot run' with another data folder, or a webhook); "
+                          "only one of them receives each update — stop the other one. "
+                          "Retrying quietly.")
+        else:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg = f"getting updates failed ({kind}); retrying quietly"
+        return first
 
 
 async def check_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
