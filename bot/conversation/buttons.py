@@ -65,7 +65,7 @@ def _language(turn: Turn, lang: str) -> Outcome:
 def _vote(turn: Turn, vote: Vote) -> Outcome:
     lang = vote.lang or turn.lang
     _ = turn.gettext(lang)
-    recorded = (Voted(vote.entry, lang, vote.helpful),)
+    recorded = (Voted(vote.entry, lang, vote.helpful, turn.incoming.user),)
     if vote.helpful:
         return Outcome([Text(_("Thank you for your feedback!"), lang)], turn.state, recorded)
     replies: list[Reply] = [Text(_("Thank you — I will pass this on."), lang)]
@@ -78,6 +78,11 @@ def _reminder(turn: Turn, action: Subscribe | Unsubscribe) -> Outcome:
     _ = turn.gettext()
     _used, text = turn.snap.kb.events[action.event].localized(lang)
     if isinstance(action, Subscribe):
+        if not incoming.chat or not incoming.private:
+            # a group would get one member's reminders; a forged press has no chat at all
+            return Outcome([Text(_("Reminders work only in a private chat with me: open a "
+                                   "chat with me and choose /events there."), lang)],
+                           turn.state)
         return Outcome([Text(_("I will remind you the day before “{event}”. /forget removes "
                                "all reminders.").format(event=text.title), lang)], turn.state,
                        (Subscribed(incoming.user, incoming.chat, action.event, lang),))

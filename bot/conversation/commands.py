@@ -68,11 +68,13 @@ def privacy(turn: Turn) -> Outcome:
     _ = turn.gettext()
     return Outcome([Text(_("What I store: your language, the group you chose and the "
                            "reminders you subscribed to, so that I remember them. Questions I "
-                           "could not answer and your helpful / not helpful votes are kept "
-                           "for the Welcome Center staff to improve the answers — without your "
-                           "name or Telegram id, with phone numbers and e-mail addresses "
-                           "removed, and deleted after 180 days. I do not store your other "
-                           "messages.\n\n/forget deletes everything stored about you."),
+                           "could not answer are kept for the Welcome Center staff to improve "
+                           "the answers — without your name or Telegram id, with names, street "
+                           "addresses, phone numbers and e-mail addresses removed as far as "
+                           "possible. Your helpful / not helpful votes count once per answer "
+                           "and are kept under a code that is not your Telegram id. Both are "
+                           "deleted after 180 days. I do not store your other messages."
+                           "\n\n/forget deletes everything stored about you."),
                          turn.lang)], turn.state)
 
 

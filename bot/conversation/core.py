@@ -29,12 +29,15 @@ class Conversation:
         self.storage = storage
 
     def handle(self, incoming: Incoming, state: UserState) -> tuple[list[Reply], UserState]:
-        """Answer one incoming event. Never raises for any user input."""
-        # One snapshot for the whole turn, even if a reload happens meanwhile.
-        turn = Turn(self.snapshot, self.tr, incoming, state, self.storage.subscriptions)
-        outcome = route(turn)
+        """Answer one incoming event and record it. Never raises for any user input."""
+        outcome = self.outcome(incoming, state)
         record(self.storage, outcome.effects)
         return outcome.replies, outcome.state
+
+    def outcome(self, incoming: Incoming, state: UserState) -> Outcome:
+        """Replies, new state and effects of one event; nothing written (the caller records)."""
+        # One snapshot for the whole turn, even if a reload happens meanwhile.
+        return route(Turn(self.snapshot, self.tr, incoming, state, self.storage.subscriptions))
 
     def answer(self, snap: Snapshot, text: str, state: UserState,
                client_lang: str | None = None,

@@ -36,7 +36,7 @@ from bot.i18n import Translator, default_translator
 from bot.knowledge.loader import load
 from bot.storage.backup import take_run_lock
 from bot.storage.sqlite import DB_NAME, SQLiteStorage
-from bot.tg import handlers, staffcmd
+from bot.tg import handlers, staffcmd, webhook
 from bot.tg.ordering import PerUserProcessor
 from bot.tg.service import BotService, send_with_retry
 from bot.tg.texts import ABOUT, COMMANDS, DESCRIPTIONS, SHORT_ABOUT
@@ -108,11 +108,11 @@ def build_application(settings: Settings, conv: Conversation,
     app.bot_data["service"] = BotService(conv, storage, settings)
     commands = filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE)
     # Order matters: the first matching handler wins. Staff commands come first, filtered
-    # to staff ids (anyone else falls through to the core's "unknown command"); then all
-    # commands, then text, then the catch-all for media.
+    # to staff ids in private chats or the staff chat (anyone else, anywhere else, falls
+    # through to the core's "unknown command"); then all commands, then text, then the
+    # catch-all for media.
     app.add_handler(CommandHandler(list(staffcmd.COMMANDS), staffcmd.on_staff_command,
-                                   filters=filters.User(user_id=settings.admins)
-                                   & filters.UpdateType.MESSAGES))
+                                   filters=staffcmd.staff_filter(settings)))
     app.add_handler(MessageHandler(commands, handlers.on_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.on_text))
     app.add_handler(CallbackQueryHandler(handlers.on_button))
@@ -138,13 +138,11 @@ def run(settings: Settings) -> int:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines contain the token
+    logging.getLogger("telegram.ext.Updater").addFilter(handlers.QuietPollingErrors())
     lock = take_run_lock(settings.data_dir)  # until exit: 'welcome-bot restore' refuses
     app = create_application(settings)
     if settings.webhook_url:
-        app.run_webhook(listen=settings.listen, port=settings.port, url_path="telegram",
-                        secret_token=settings.secret_token,
-                        webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
-                        allowed_updates=Update.ALL_TYPES)
+        webhook.run(app, settings)  # run_webhook's server, with malformed bodies refused
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
     lock.close()

@@ -11,12 +11,16 @@ from functools import partial
 from typing import Any, TypeVar
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.config import Settings
 from bot.conversation.core import Conversation
-from bot.conversation.messages import Incoming, Kind, Reply
+from bot.conversation.messages import Incoming, Kind, Reply, Text, UserState, clean
+from bot.conversation.record import NOT_SAVED, counted, failed, promised, record
+from bot.conversation.turn import Outcome
+from bot.errors import StorageError
 from bot.knowledge.loader import fingerprint
 from bot.storage.sqlite import SQLiteStorage
 from bot.tg.render import Outgoing, render
@@ -67,30 +71,70 @@ class BotService:
                 await send_with_retry(_call(context, chat_id, out))
             except Forbidden:
                 log.info("a user blocked the bot or left the chat; their reminders are removed")
-                self.storage.forget_chat(str(chat_id))
+                try:
+                    self.storage.forget_chat(str(chat_id))
+                except StorageError as exc:
+                    failed(self.storage, "Unsubscribed", exc)
                 if raise_errors:
                     raise
                 return False
         return True
 
     def incoming(self, update: Update, kind: Kind, **fields: Any) -> Incoming:
-        """The channel-neutral event for an update."""
+        """The channel-neutral event for an update; text that cannot be stored is cleaned."""
         user = update.effective_user
         chat = update.effective_chat
+        for name in ("text", "command", "data"):
+            if name in fields:
+                fields[name] = clean(fields[name])
+        if "args" in fields:
+            fields["args"] = tuple(clean(a) for a in fields["args"])
         return Incoming(
             user=f"tg:{user.id}" if user else f"chat:{chat.id if chat else 0}",
             kind=kind, client_lang=user.language_code if user else None,
-            chat=str(chat.id) if chat else "", now=datetime.now(), **fields)
+            chat=str(chat.id) if chat else "", now=datetime.now(),
+            private=chat is not None and chat.type == ChatType.PRIVATE, **fields)
 
     async def process(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
                       incoming: Incoming) -> None:
-        """Run one incoming event through the core, keep the new state, send the replies."""
-        state = self.storage.get_user(incoming.user)
-        replies, new_state = self.conv.handle(incoming, state)
-        if new_state != state:
-            self.storage.set_user(incoming.user, new_state)
-        if update.effective_chat:
-            await self.deliver(context, update.effective_chat.id, replies)
+        """Answer first, count afterwards: what the reply confirms is stored before it is
+        sent (and the reply says so if that failed); statistics are written after sending,
+        and a failing write is counted for /stats, never an error for the user."""
+        state = self.user_state(incoming.user)
+        outcome = self.conv.outcome(incoming, state)
+        replies = outcome.replies if self._save(incoming, state, outcome) else self._not_saved(
+            outcome, state)
+        try:
+            if update.effective_chat:
+                await self.deliver(context, update.effective_chat.id, replies)
+        finally:
+            record(self.storage, counted(outcome.effects))
+
+    def user_state(self, user: str) -> UserState:
+        """The user's settings; defaults when the database cannot be read."""
+        try:
+            return self.storage.get_user(user)
+        except StorageError as exc:
+            failed(self.storage, "UserState", exc)
+            return UserState()
+
+    def _save(self, incoming: Incoming, state: UserState, outcome: Outcome) -> bool:
+        """Store what the reply confirms; False when the reply would not be true."""
+        ok = record(self.storage, promised(outcome.effects))
+        if outcome.state != state:
+            try:
+                self.storage.set_user(incoming.user, outcome.state)
+            except StorageError as exc:
+                failed(self.storage, "UserState", exc)
+                # only an explicit language choice says "I will answer in …" from now on
+                ok = ok and not (incoming.kind == "button" and outcome.state.lang != state.lang)
+        return ok
+
+    def _not_saved(self, outcome: Outcome, state: UserState) -> list[Reply]:
+        """The honest reply when a promised write failed."""
+        lang = next((r.lang for r in outcome.replies if isinstance(r, Text)),
+                    state.lang or "en")
+        return [Text(self.conv.tr.gettext(lang, NOT_SAVED), lang)]
 
 
 def _call(context: ContextTypes.DEFAULT_TYPE, chat_id: int,
