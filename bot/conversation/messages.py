@@ -26,6 +26,7 @@ class Incoming:
     client_lang: str | None = None
     chat: str = ""
     now: datetime = field(default_factory=datetime.now)
+    media: str = ""  # for "media": photo, voice, sticker, document … when known
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -20,6 +20,9 @@ from bot.conversation.messages import Incoming, Kind, Reply
 from bot.knowledge.loader import fingerprint
 from bot.storage.sqlite import SQLiteStorage
 from bot.tg.render import Outgoing, render
+
+if TYPE_CHECKING:
+    from bot.tg.relay import Relay
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,7 @@ class BotService:
         self.settings = settings
         self.username = ""  # learnt in post_init
         self.watched = fingerprint(settings.knowledge_dir)  # for the knowledge watcher
+        self.relay: Relay | None = None  # the staff chat, when one is set up (handoff)
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
                       replies: list[Reply], raise_errors: bool = False) -> bool:
@@ -86,9 +90,12 @@ class BotService:
                       incoming: Incoming) -> None:
         """Run one incoming event through the core, keep the new state, send the replies."""
         state = self.storage.get_user(incoming.user)
-        replies, new_state = self.conv.handle(incoming, state)
-        if new_state != state:
-            self.storage.set_user(incoming.user, new_state)
+        outcome = self.conv.turn(incoming, state)
+        if outcome.state != state:
+            self.storage.set_user(incoming.user, outcome.state)
+        replies = outcome.replies
+        if self.relay is not None:  # open a case, mirror a message, end a case …
+            replies = [*replies, *await self.relay.perform(context, outcome.effects)]
         if update.effective_chat:
             await self.deliver(context, update.effective_chat.id, replies)
 
