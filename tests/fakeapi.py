@@ -11,7 +11,8 @@ that a *real* python-telegram-bot ``Application`` talks to instead of api.telegr
 
 Methods: those python-telegram-bot calls to run a bot (getMe, deleteWebhook, getUpdates,
 setWebhook) and those the bot calls (sendMessage, sendVenue, answerCallbackQuery,
-setMyCommands, setMyDescription, setMyShortDescription) — see ``METHODS`` at the end.
+setMyCommands, setMyDescription, setMyShortDescription, createForumTopic,
+closeForumTopic) — see ``METHODS`` at the end.
 Any other method is answered like Telegram answers an unknown one: HTTP 404,
 ``{"ok": false, "error_code": 404, "description": "Not Found: method not found"}``.
 To add a method: write ``def _send_x(self, call: Call) -> Any`` (its parameters are
@@ -47,7 +48,7 @@ every error answer), ``rate_limit_hits``, ``commands(lang)``, ``profile``.
 
 Forum topics (the staff chat of a handoff): ``add_forum`` makes a supergroup with topics
 in which the bot is an administrator (``can_manage_topics`` or not); the bot calls
-``createForumTopic`` (answers ``message_thread_id``), ``closeForumTopic``, ``getChat`` and
+``createForumTopic`` (answers ``message_thread_id``), ``closeForumTopic`` and
 ``sendMessage`` with ``message_thread_id`` (refused for a topic that does not exist);
 staff write with ``push_topic_message`` / ``push_topic_media``; ``topics(chat_id)`` shows
 the topics (name, closed, messages).
@@ -759,12 +760,6 @@ class FakeBotAPI:
         topic["closed"] = True
         return True
 
-    def _get_chat(self, call: Call) -> JSON:
-        chat = self._chats.get(call.params.get("chat_id"))
-        if chat is None:
-            raise bad_request("chat not found")
-        return {**chat.as_json(), "accent_color_id": 0, "max_reaction_count": 11}
-
     def _send_venue(self, call: Call) -> JSON:
         p = call.params
         chat = self._target(p)
@@ -928,7 +923,6 @@ METHODS: dict[str, Callable[..., Any]] = {
     "answerCallbackQuery": FakeBotAPI._answer_callback_query,
     "createForumTopic": FakeBotAPI._create_forum_topic,
     "closeForumTopic": FakeBotAPI._close_forum_topic,
-    "getChat": FakeBotAPI._get_chat,
 }
 _CANONICAL = {name.lower(): name for name in METHODS}  # method names are case-insensitive
 
