@@ -55,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=8443, help="webhook port")
     run.add_argument("--secret-token", help="webhook secret (default: "
                                             "$TELEGRAM_WEBHOOK_SECRET or a random one)")
+    run.add_argument("--staff-chat", help="id of the staff supergroup with topics where "
+                                          "users reach a person (default: "
+                                          "$WELCOME_BOT_STAFF_CHAT; none: no handoff)")
+    run.add_argument("--staff-reply-hours", help="how soon staff usually answer, told to "
+                                                 "users (default: $WELCOME_BOT_STAFF_REPLY_"
+                                                 "HOURS, else 'within one working day')")
+    run.add_argument("--case-idle-days", help="close a handoff case after this many days "
+                                              "without messages (default: "
+                                              "$WELCOME_BOT_CASE_IDLE_DAYS or 14)")
 
     sub.add_parser("chat", help="talk to the bot in this terminal, no Telegram needed")
 

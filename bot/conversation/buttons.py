@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.conversation import answers, menus
+from bot.conversation import answers, handoff, menus
 from bot.conversation.actions import (
+    TAGGED,
+    AskPerson,
     ChooseGroup,
     ChooseLanguage,
+    Consent,
+    EndCase,
     MoreContacts,
     ShowMenu,
     ShowTopic,
@@ -43,8 +47,10 @@ def press(turn: Turn) -> Outcome:
             return _vote(turn, Vote(entry, helpful, lang or turn.lang))
         case Subscribe(event) | Unsubscribe(event) if event in kb.events:
             return _reminder(turn, action)
+        case AskPerson() | Consent() | EndCase():
+            return handoff.press(turn, action)
     # An entry or event that is gone: answer in the language the button was made for.
-    tagged = action.lang if isinstance(action, ShowTopic | Vote | MoreContacts) else None
+    tagged = action.lang if isinstance(action, TAGGED) else None
     return out_of_date(turn, tagged or turn.lang)
 
 
@@ -70,6 +76,9 @@ def _vote(turn: Turn, vote: Vote) -> Outcome:
         return Outcome([Text(_("Thank you for your feedback!"), lang)], turn.state, recorded)
     replies: list[Reply] = [Text(_("Thank you — I will pass this on."), lang)]
     replies += answers.a_person(turn.snap.kb, turn.tr, lang, turn.state.group)
+    if handoff.reachable(turn):
+        replies.append(Text(_("Or ask a person from the Welcome Center team here:"), lang,
+                            ((answers.person_button(turn.tr, lang),),)))
     return Outcome(replies, turn.state, recorded)
 
 

@@ -38,6 +38,7 @@ class Incoming:
     chat: str = ""
     now: datetime = field(default_factory=datetime.now)
     private: bool = True
+    media: str = ""  # for "media": photo, voice, sticker, document … when known
 
 
 @dataclass(frozen=True)

@@ -96,14 +96,18 @@ KINDS = {"Asked": "question counts", "Declined": "unanswered questions", "Voted"
 _reported: set[str] = set()
 
 
-def promised(effects: Iterable[Effect]) -> list[Effect]:
+def promised(effects: Iterable[object]) -> list[Effect]:
     """The effects a reply confirms: write them before sending it."""
     return [e for e in effects if isinstance(e, PROMISED)]
 
 
-def counted(effects: Iterable[Effect]) -> list[Effect]:
-    """The effects that only count for staff: write them after the reply went out."""
-    return [e for e in effects if not isinstance(e, PROMISED)]
+STORED = (Asked, Declined, Voted, Subscribed, Unsubscribed, Forgotten)
+
+
+def counted(effects: Iterable[object]) -> list[Effect]:
+    """The effects that only count for staff: write them after the reply went out (a
+    case's effects are the relay's, not storage's)."""
+    return [e for e in effects if isinstance(e, STORED) and not isinstance(e, PROMISED)]
 
 
 def failed(storage: Storage, kind: str, exc: Exception) -> None:

@@ -21,8 +21,9 @@ from typing import Protocol
 
 from bot.conversation.messages import UserState
 from bot.errors import StorageError
+from bot.storage import cases
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_NAME = "welcome-bot.sqlite3"  # inside the data directory
 RETENTION_DAYS = 180
 
@@ -54,10 +55,14 @@ CREATE TABLE IF NOT EXISTS announcements (
     id INTEGER PRIMARY KEY, event TEXT NOT NULL, at TEXT NOT NULL, sent INTEGER NOT NULL,
     skipped INTEGER NOT NULL, failed INTEGER NOT NULL);
 """
+# What each version added to the one before (additive only: CREATE … IF NOT EXISTS).
+_MIGRATIONS = {2: cases.SCHEMA}
 
 
 class Storage(Protocol):
     """What the conversation core needs from persistence."""
+
+    cases: cases.Cases
 
     def get_user(self, user: str) -> UserState: ...
     def set_user(self, user: str, state: UserState) -> None: ...
@@ -85,16 +90,23 @@ class SQLiteStorage:
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(_SCHEMA)
             row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-            if row is None:
-                self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) > SCHEMA_VERSION:
+            if row is not None and int(row[0]) > SCHEMA_VERSION:
                 raise StorageError(f"{self.path} was written by a newer version "
                                    f"(schema {row[0]}); update the bot")
+            self._migrate(int(row[0]) if row else 1)
             self._salt = self._vote_salt()
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open the database {self.path}: {exc}") from exc
         self._lock = threading.Lock()
         self.failures: Counter[str] = Counter()  # writes that failed since start, by kind
+        self.cases = cases.Cases(self._run)
+
+    def _migrate(self, version: int) -> None:
+        """Bring a database from ``version`` up to SCHEMA_VERSION (a new one starts at 1)."""
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            self._db.executescript(_MIGRATIONS[target])
+        self._db.execute("INSERT INTO meta VALUES ('schema', ?) ON CONFLICT(key) DO UPDATE "
+                         "SET value=excluded.value", (str(SCHEMA_VERSION),))
 
     def _vote_salt(self) -> bytes:
         """The secret that keys vote hashes; made once per database (a backup keeps it)."""
@@ -144,6 +156,7 @@ class SQLiteStorage:
                   (user, state.lang, state.group, self._today()))
 
     def forget(self, user: str) -> None:
+        # An open handoff case is ended by the relay, which also tells staff.
         for table in ("users", "subscriptions", "sent_reminders"):
             self._run(f"DELETE FROM {table} WHERE user=?", (user,))  # noqa: S608 - fixed names
         self._run("DELETE FROM votes WHERE voter=?", (self.voter(user),))

@@ -31,12 +31,13 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
+from bot.conversation.case import Policy
 from bot.conversation.core import Conversation, Snapshot
 from bot.i18n import Translator, default_translator
 from bot.knowledge.loader import load
 from bot.storage.backup import take_run_lock
 from bot.storage.sqlite import DB_NAME, SQLiteStorage
-from bot.tg import handlers, staffcmd, webhook
+from bot.tg import handlers, relay, staffcmd, webhook
 from bot.tg.ordering import PerUserProcessor
 from bot.tg.service import BotService, send_with_retry
 from bot.tg.texts import ABOUT, COMMANDS, DESCRIPTIONS, SHORT_ABOUT
@@ -68,6 +69,9 @@ async def post_init(app: Application) -> None:
         app.job_queue.run_repeating(handlers.purge_old_data, interval=24 * 3600, first=3600)
         app.job_queue.run_repeating(staffcmd.watch_knowledge, interval=staffcmd.WATCH_SECONDS,
                                     first=staffcmd.WATCH_SECONDS)
+        if service.relay is not None:
+            app.job_queue.run_repeating(relay.expire_job, interval=relay.EXPIRE_SECONDS,
+                                        first=60)
 
 
 async def _publish_profile(app: Application, tr: Translator, lang: str | None) -> None:
@@ -113,6 +117,13 @@ def build_application(settings: Settings, conv: Conversation,
     # catch-all for media.
     app.add_handler(CommandHandler(list(staffcmd.COMMANDS), staffcmd.on_staff_command,
                                    filters=staffcmd.staff_filter(settings)))
+    if settings.staff_chat is not None:
+        # Next, everything else in the staff chat: case topics are relayed, the rest is
+        # ignored — it must never reach the user-facing handlers below.
+        service = app.bot_data["service"]
+        service.relay = relay.Relay(service, settings.staff_chat)
+        app.add_handler(MessageHandler(filters.Chat(chat_id=settings.staff_chat),
+                                       service.relay.on_staff_update))
     app.add_handler(MessageHandler(commands, handlers.on_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.on_text))
     app.add_handler(CallbackQueryHandler(handlers.on_button))
@@ -128,7 +139,9 @@ def create_application(settings: Settings, snapshot: Snapshot | None = None) -> 
         snapshot = Snapshot.build(load(settings.knowledge_dir))
     storage = SQLiteStorage(settings.data_dir / DB_NAME)
     storage.purge()
-    conv = Conversation(snapshot, default_translator(), storage)
+    policy = Policy(settings.staff_chat is not None, settings.staff_reply_hours,
+                    settings.case_idle_days)
+    conv = Conversation(snapshot, default_translator(), storage, policy)
     log.info("knowledge: %d entries; data: %s", len(snapshot.kb.entries), settings.data_dir)
     return build_application(settings, conv, storage)
 

@@ -97,7 +97,17 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if not _addressed_to_bot(message, service.username, context.bot.id):
         return
-    await service.process(update, context, service.incoming(update, "media"))
+    await service.process(update, context, service.incoming(update, "media",
+                                                            media=media_kind(message)))
+
+
+def media_kind(message: Message) -> str:
+    """What the user sent instead of text: "photo", "voice", "sticker" … ("" unknown)."""
+    for kind in ("photo", "sticker", "voice", "video", "video_note", "audio", "animation",
+                 "document", "location", "contact", "poll"):
+        if getattr(message, kind, None):
+            return kind
+    return ""
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

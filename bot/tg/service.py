@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -24,6 +24,9 @@ from bot.errors import StorageError
 from bot.knowledge.loader import fingerprint
 from bot.storage.sqlite import SQLiteStorage
 from bot.tg.render import Outgoing, render
+
+if TYPE_CHECKING:
+    from bot.tg.relay import Relay
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,7 @@ class BotService:
         self.settings = settings
         self.username = ""  # learnt in post_init
         self.watched = fingerprint(settings.knowledge_dir)  # for the knowledge watcher
+        self.relay: Relay | None = None  # the staff chat, when one is set up (handoff)
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
                       replies: list[Reply], raise_errors: bool = False) -> bool:
@@ -104,6 +108,8 @@ class BotService:
         outcome = self.conv.outcome(incoming, state)
         replies = outcome.replies if self._save(incoming, state, outcome) else self._not_saved(
             outcome, state)
+        if self.relay is not None:  # open a case, mirror a message, end a case …
+            replies = [*replies, *await self.relay.perform(context, outcome.effects)]
         try:
             if update.effective_chat:
                 await self.deliver(context, update.effective_chat.id, replies)
