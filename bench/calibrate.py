@@ -7,15 +7,17 @@ Fits a logistic regression P(top entry is right | FEATURES) on an index without 
 not-covered kinds (out-of-scope questions count as "not right"), then scans the answer /
 suggest thresholds on the full index — where a not-covered kind ranked first always
 declines — and prints the best pair under the limits (in-scope declined <= the given
-share, out-of-scope declined >= 82 % by default). Paste the printed values into
-``bot/matching.py`` (Calibration, Thresholds). Never run this on a check set
-(eval/holdout*.jsonl, ../shared/eval/sample.jsonl).
+share, out-of-scope declined >= 82 % by default). With ``--write`` the fitted values go
+into ``bot/understanding/calibration.json``, which the bot reads at start-up (the hand-set
+thresholds there — sure, maybe, max_suggestions, suggest_floor — are kept). Never run this
+on a check set (eval/holdout*.jsonl, ../shared/eval/sample.jsonl).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +29,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.knowledge.loader import default_directory, load
 from bot.understanding.matching import FEATURES, Calibration, Index
+from bot.understanding.policy import CALIBRATION_FILE, read_calibration
+
+CALIBRATION_PATH = Path(__file__).resolve().parent.parent / "bot" / "understanding" / \
+    CALIBRATION_FILE
+
+
+def write(cal: Calibration, answer: float, suggest: float, summary: str) -> None:
+    """Store the fitted values in the shipped calibration file."""
+    data = read_calibration()
+    data["features"] = list(FEATURES)
+    data["calibration"] = {"bias": cal.bias, "weights": list(cal.weights)}
+    data["thresholds"] = {**data["thresholds"], "answer": round(answer, 2),
+                          "suggest": round(suggest, 2)}
+    data["fitted_on"] = summary
+    CALIBRATION_PATH.write_text(dump(data), "utf-8")
+    print(f"written to {CALIBRATION_PATH}")
+
+
+def dump(data: dict) -> str:
+    """JSON with every list of numbers or names on one line."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return re.sub(r"\[\s+([^\[\]{}]*?)\s+\]",
+                  lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]",
+                  text) + "\n"
 
 
 def features(index: Index, text: str) -> tuple[list[float], str | None]:
@@ -57,6 +83,8 @@ def main() -> int:
     parser.add_argument("--knowledge", default=str(default_directory()))
     parser.add_argument("--max-in-scope-declined", type=float, default=0.03)
     parser.add_argument("--min-out-of-scope-declined", type=float, default=0.82)
+    parser.add_argument("--write", action="store_true",
+                        help="store the fitted values in bot/understanding/calibration.json")
     args = parser.parse_args()
     kb = load(args.knowledge)
     index = Index(kb)
@@ -113,6 +141,12 @@ def main() -> int:
     (acc, oos, neg_in), answer, suggest = best
     print(f"Thresholds(answer={answer:.2f}, suggest={suggest:.2f}): accuracy {100 * acc:.1f}%, "
           f"in-scope declined {-100 * neg_in:.1f}%, out-of-scope declined {100 * oos:.1f}%")
+    if args.write:
+        write(cal, float(answer), float(suggest),
+              f"{' '.join(args.dev)}, --max-in-scope-declined {args.max_in_scope_declined}: "
+              f"{int(scoped.sum())} in-scope and {int((~scoped).sum())} out-of-scope questions; "
+              f"{100 * acc:.1f} % answered right, {-100 * neg_in:.1f} % of in-scope questions "
+              f"declined, {100 * oos:.1f} % of out-of-scope ones declined")
     return 0
 
 

@@ -15,47 +15,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import sys
 import time
 from collections import defaultdict
-from dataclasses import replace
 from pathlib import Path
-from types import MappingProxyType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rapidfuzz import process, utils
 
-from bot.knowledge.loader import Entry, EntryText, KnowledgeBase, default_directory, load
+from bench.synthetic import synthetic
+from bot.knowledge.loader import KnowledgeBase, default_directory, load
 from bot.understanding.language import SUPPORTED
 from bot.understanding.matching import Index
 from bot.understanding.text import match_tokens, normalize
-
-
-def synthetic(kb: KnowledgeBase, factor: int, seed: int = 7) -> KnowledgeBase:
-    """A knowledge base ``factor`` times larger with perturbed copies of every entry."""
-    rng = random.Random(seed)
-    vocab = sorted({w for e in kb.entries.values() for t in e.texts.values()
-                    for q in t.questions for w in q.split()})
-    entries: dict[str, Entry] = {}
-    for entry in kb.entries.values():
-        for copy in range(factor):
-            eid = entry.id if copy == 0 else f"{entry.id}-{copy}"
-            texts = {}
-            for lang, text in entry.texts.items():
-                questions = []
-                for q in text.questions:
-                    words = q.split()
-                    if copy:
-                        rng.shuffle(words)
-                        words = [rng.choice(vocab) if rng.random() < 0.4 else w for w in words]
-                    questions.append(" ".join(words))
-                texts[lang] = EntryText(text.title, text.answer, tuple(questions))
-            entries[eid] = replace(entry, id=eid, texts=MappingProxyType(texts),
-                                   emergency=entry.emergency and copy == 0)
-    return replace(kb, entries=MappingProxyType(entries))
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -11,6 +11,7 @@ import os
 import shlex
 import shutil
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import TextIO
 
 from bot import __version__
 from bot.conversation.core import Conversation, Snapshot, plain
-from bot.conversation.messages import Card, UserState
+from bot.conversation.messages import Card, UserState, clean
 from bot.errors import BotError, KnowledgeError
 from bot.evaluate import evaluate, format_report, read_cases
 from bot.i18n import default_translator
@@ -54,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=8443, help="webhook port")
     run.add_argument("--secret-token", help="webhook secret (default: "
                                             "$TELEGRAM_WEBHOOK_SECRET or a random one)")
+    run.add_argument("--staff-chat", help="id of the staff supergroup with topics where "
+                                          "users reach a person (default: "
+                                          "$WELCOME_BOT_STAFF_CHAT; none: no handoff)")
+    run.add_argument("--staff-reply-hours", help="how soon staff usually answer, told to "
+                                                 "users (default: $WELCOME_BOT_STAFF_REPLY_"
+                                                 "HOURS, else 'within one working day')")
+    run.add_argument("--case-idle-days", help="close a handoff case after this many days "
+                                              "without messages (default: "
+                                              "$WELCOME_BOT_CASE_IDLE_DAYS or 14)")
 
     sub.add_parser("chat", help="talk to the bot in this terminal, no Telegram needed")
 
@@ -122,26 +132,51 @@ def answer_json(conv: Conversation, text: str, lang: str | None = None) -> dict:
 def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     conv = load_conversation(knowledge_dir(args.knowledge))
     if args.jsonl:
-        for number, line in enumerate(sys.stdin, 1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-                text = data["text"] if isinstance(data, dict) else None
-                if not isinstance(text, str):
-                    raise TypeError
-            except (ValueError, KeyError, TypeError):
-                out.write(json.dumps({"line": number, "error": 'expected {"text": "..."}'},
-                                     ensure_ascii=False) + "\n")
-                continue
-            lang = data.get("lang") if data.get("lang") in SUPPORTED else args.lang
-            out.write(json.dumps(answer_json(conv, text, lang), ensure_ascii=False) + "\n")
+        for number, raw in enumerate(_stdin_lines(), 1):
+            if raw.strip():
+                result = jsonl_answer(conv, number, raw, args.lang)
+                out.write(json.dumps(result, ensure_ascii=False) + "\n")
         return 0
     if not args.text or not args.text.strip():
         raise BotError("give a question, e.g.: welcome-bot ask \"wo melde ich meine wohnung an\"")
-    result = answer_json(conv, args.text, args.lang)
+    result = answer_json(conv, clean(args.text), args.lang)
     out.write((json.dumps(result, ensure_ascii=False) if args.json else result["answer"]) + "\n")
     return 0
+
+
+def _stdin_lines() -> Iterator[bytes]:
+    """Standard input as raw lines: a bad byte spoils one line, not the rest."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        yield from buffer
+    else:  # a text stream (tests)
+        for line in sys.stdin:
+            yield line.encode("utf-8", "surrogateescape")
+
+
+def jsonl_answer(conv: Conversation, number: int, raw: bytes, lang: str | None) -> dict:
+    """One output line of ``ask --jsonl``: the answer, or an error naming the line."""
+    def error(message: str) -> dict:
+        return {"line": number, "error": message}
+
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return error("not valid UTF-8")
+    except RecursionError:
+        return error("nested too deeply")
+    except ValueError as exc:  # also numbers with thousands of digits
+        return error(f"not JSON ({str(exc)[:80]})")
+    text = data.get("text") if isinstance(data, dict) else None
+    if not isinstance(text, str):
+        return error('expected {"text": "..."}')
+    wanted = data.get("lang")
+    try:
+        return answer_json(conv, clean(text), wanted if wanted in SUPPORTED else lang)
+    except RecursionError:
+        return error("nested too deeply")
+    except Exception as exc:  # one bad line must not stop the others
+        return error(f"could not answer ({type(exc).__name__})")
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:

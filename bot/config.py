@@ -28,11 +28,15 @@ class Settings:
     listen: str = "127.0.0.1"
     port: int = 8443
     secret_token: str = field(default="", repr=False)
+    staff_chat: int | None = None  # the staff supergroup with topics, for handoff
+    staff_reply_hours: int | None = None  # None: "usually within one working day"
+    case_idle_days: int = 14  # a handoff case closes after this many silent days
 
     def __repr__(self) -> str:
         return (f"Settings(token='***', knowledge_dir={str(self.knowledge_dir)!r}, "
                 f"data_dir={str(self.data_dir)!r}, base_url={self.base_url!r}, "
-                f"admins={len(self.admins)}, webhook_url={self.webhook_url!r})")
+                f"admins={len(self.admins)}, webhook_url={self.webhook_url!r}, "
+                f"staff_chat={self.staff_chat!r})")
 
     @classmethod
     def from_env(cls, args: argparse.Namespace, knowledge_dir: Path) -> Settings:
@@ -59,5 +63,31 @@ class Settings:
             data_dir=Path(args.data_dir or os.environ.get("WELCOME_BOT_DATA_DIR") or "data"),
             base_url=args.base_url or os.environ.get("TELEGRAM_API_BASE_URL") or None,
             admins=frozenset(admins), webhook_url=webhook, listen=args.listen, port=args.port,
-            secret_token=secret,
+            secret_token=secret, **_handoff(args),
         )
+
+
+def _number(args: argparse.Namespace, option: str, env: str, low: int,
+            high: int) -> int | None:
+    """An integer option (else its environment variable) within [low, high], or None."""
+    raw = getattr(args, option, None)
+    raw = str(raw) if raw is not None else os.environ.get(env, "")
+    if not raw.strip():
+        return None
+    flag = "--" + option.replace("_", "-")
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{flag} / {env} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{flag} / {env} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _handoff(args: argparse.Namespace) -> dict:
+    """The staff chat and its timings (WELCOME_BOT_STAFF_CHAT …)."""
+    chat = _number(args, "staff_chat", "WELCOME_BOT_STAFF_CHAT", -(10**15), -1)
+    hours = _number(args, "staff_reply_hours", "WELCOME_BOT_STAFF_REPLY_HOURS", 1, 24 * 14)
+    days = _number(args, "case_idle_days", "WELCOME_BOT_CASE_IDLE_DAYS", 1, 365)
+    return {"staff_chat": chat, "staff_reply_hours": hours,
+            "case_idle_days": 14 if days is None else days}

@@ -9,7 +9,9 @@ replaces it whole.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +21,10 @@ from bot.conversation.core import Conversation, Snapshot
 from bot.i18n import default_translator
 from bot.knowledge.loader import KnowledgeBase, load
 from bot.storage.sqlite import SQLiteStorage
+
+# Built indexes and the language model are cached on disk (bot/understanding/diskcache.py);
+# tests, and the bots they start as processes, use a folder of their own, never ~/.cache.
+os.environ.setdefault("WELCOME_BOT_CACHE_DIR", tempfile.mkdtemp(prefix="welcome-bot-cache-"))
 
 DATA = Path(__file__).parent / "data"
 SMALL_KB = DATA / "kb"

@@ -11,7 +11,8 @@ that a *real* python-telegram-bot ``Application`` talks to instead of api.telegr
 
 Methods: those python-telegram-bot calls to run a bot (getMe, deleteWebhook, getUpdates,
 setWebhook) and those the bot calls (sendMessage, sendVenue, answerCallbackQuery,
-setMyCommands, setMyDescription, setMyShortDescription) — see ``METHODS`` at the end.
+setMyCommands, setMyDescription, setMyShortDescription, createForumTopic,
+closeForumTopic) — see ``METHODS`` at the end.
 Any other method is answered like Telegram answers an unknown one: HTTP 404,
 ``{"ok": false, "error_code": 404, "description": "Not Found: method not found"}``.
 To add a method: write ``def _send_x(self, call: Call) -> Any`` (its parameters are
@@ -45,8 +46,15 @@ sent, in order, optionally for one chat; ``text`` is what the user reads, i.e. a
 parsing, ``raw_text`` the parameter as sent), ``errors`` (method, code, description of
 every error answer), ``rate_limit_hits``, ``commands(lang)``, ``profile``.
 
+Forum topics (the staff chat of a handoff): ``add_forum`` makes a supergroup with topics
+in which the bot is an administrator (``can_manage_topics`` or not); the bot calls
+``createForumTopic`` (answers ``message_thread_id``), ``closeForumTopic`` and
+``sendMessage`` with ``message_thread_id`` (refused for a topic that does not exist);
+staff write with ``push_topic_message`` / ``push_topic_media``; ``topics(chat_id)`` shows
+the topics (name, closed, messages).
+
 Not simulated: rate limits of its own, files, editing or deleting messages, inline mode,
-MarkdownV2, forum topics, chat administration.
+MarkdownV2, chat administration beyond the forum's rights.
 
 python-telegram-bot 22 warns (PTBDeprecationWarning) whenever it builds ``RetryAfter``
 for a 429 unless ``PTB_TIMEDELTA=true`` is set; under ``filterwarnings = error`` tests
@@ -80,7 +88,7 @@ DESCRIPTION_LIMITS = {"description": 512, "short_description": 120}
 # Form-encoded parameters that stay strings even when they look like JSON (numbers …).
 TEXT_PARAMS = frozenset({
     "text", "title", "address", "description", "short_description", "language_code",
-    "parse_mode", "callback_query_id", "url", "secret_token",
+    "parse_mode", "callback_query_id", "url", "secret_token", "name",
 })
 ERROR_PREFIX = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
                 409: "Conflict", 429: "Too Many Requests"}
@@ -163,57 +171,76 @@ def parse_html(src: str) -> tuple[str, list[JSON]]:
 
     Raises ApiError(400, "Bad Request: can't parse entities: …") with Telegram's wording.
     """
-    def fail(message: str) -> ApiError:
-        return bad_request(f"can't parse entities: {message}")
-
-    pieces: list[str] = []
-    length = 0  # UTF-16 length of the plain text so far
-    stack: list[tuple[str, JSON]] = []
-    entities: list[JSON] = []
+    parser = _HtmlParser(src)
     position = 0
     for token in _HTML_TOKEN_RE.finditer(src):
-        pieces.append(src[position:token.start()])
-        length += utf16_len(pieces[-1])
+        parser.text(src[position:token.start()])
         position = token.end()
-        at = len(src[:token.start()].encode("utf-8"))
+        parser.token(token, len(src[:token.start()].encode("utf-8")))
+    parser.text(src[position:])
+    return parser.result()
+
+
+def _fail(message: str) -> ApiError:
+    return bad_request(f"can't parse entities: {message}")
+
+
+class _HtmlParser:
+    """The state of parse_html: plain text so far, open tags, finished entities."""
+
+    def __init__(self, src: str) -> None:
+        self.pieces: list[str] = []
+        self.length = 0  # UTF-16 length of the plain text so far
+        self.stack: list[tuple[str, JSON]] = []
+        self.entities: list[JSON] = []
+
+    def text(self, piece: str) -> None:
+        self.pieces.append(piece)
+        self.length += utf16_len(piece)
+
+    def token(self, token: re.Match[str], at: int) -> None:
         if token["stray"] == "&":
-            raise fail(f'Unescaped "&" at byte offset {at} (the fake API requires &amp;)')
+            raise _fail(f'Unescaped "&" at byte offset {at} (the fake API requires &amp;)')
         if token["stray"] == "<":
-            raise fail(f'Unsupported start tag "" at byte offset {at}')
+            raise _fail(f'Unsupported start tag "" at byte offset {at}')
         if token["name"] is None:  # a character reference
-            pieces.append(_charref(token))
-            length += utf16_len(pieces[-1])
-            continue
-        name = token["name"].lower()
-        if token["close"]:
-            if not stack:
-                raise fail(f"Unexpected end tag at byte offset {at}")
-            open_name, entity = stack.pop()
-            if name and name != open_name:
-                raise fail(f'Unmatched end tag at byte offset {at}, expected "</{open_name}>", '
-                           f'found "</{name}>"')
-            entity["length"] = length - entity["offset"]
-            if entity["length"] and entity["type"]:
-                entities.append(entity)
-            continue
+            self.text(_charref(token))
+        elif token["close"]:
+            self.close(token["name"].lower(), at)
+        else:
+            self.open(token["name"].lower(), token["attrs"], at)
+
+    def close(self, name: str, at: int) -> None:
+        if not self.stack:
+            raise _fail(f"Unexpected end tag at byte offset {at}")
+        open_name, entity = self.stack.pop()
+        if name and name != open_name:
+            raise _fail(f'Unmatched end tag at byte offset {at}, expected "</{open_name}>", '
+                        f'found "</{name}>"')
+        entity["length"] = self.length - entity["offset"]
+        if entity["length"] and entity["type"]:
+            self.entities.append(entity)
+
+    def open(self, name: str, attrs: str, at: int) -> None:
         if name not in HTML_TAGS:
-            raise fail(f'Unsupported start tag "{name}" at byte offset {at}')
-        entity = {"type": HTML_TAGS[name], "offset": length}
-        if name == "span" and not re.search(r"""class\s*=\s*["']?tg-spoiler""", token["attrs"]):
-            raise fail(f'Tag "span" must have class "tg-spoiler" at byte offset {at}')
+            raise _fail(f'Unsupported start tag "{name}" at byte offset {at}')
+        entity: JSON = {"type": HTML_TAGS[name], "offset": self.length}
+        if name == "span" and not re.search(r"""class\s*=\s*["']?tg-spoiler""", attrs):
+            raise _fail(f'Tag "span" must have class "tg-spoiler" at byte offset {at}')
         if name == "a":
-            href = _HREF_RE.search(token["attrs"])
+            href = _HREF_RE.search(attrs)
             url = _unescape(next(g for g in href.groups() if g is not None)) if href else ""
             if url:
                 entity["url"] = url
             else:
                 entity["type"] = None  # <a> without href is plain text
-        stack.append((name, entity))
-    pieces.append(src[position:])
-    if stack:
-        raise fail(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
-    entities.sort(key=lambda e: (e["offset"], -e["length"]))
-    return "".join(pieces), entities
+        self.stack.append((name, entity))
+
+    def result(self) -> tuple[str, list[JSON]]:
+        if self.stack:
+            raise _fail(f'Can\'t find end tag corresponding to start tag "{self.stack[-1][0]}"')
+        self.entities.sort(key=lambda e: (e["offset"], -e["length"]))
+        return "".join(self.pieces), self.entities
 
 
 def _strip(text: str, entities: list[JSON]) -> tuple[str, list[JSON]]:
@@ -242,11 +269,15 @@ class Chat:
     title: str = ""
     messages: list[JSON] = field(default_factory=list)
     sent: list[JSON] = field(default_factory=list)  # records of what the bot sent here
+    forum: bool = False  # a supergroup with topics
+    can_manage_topics: bool = False  # the bot is an administrator with this right
+    topics: dict[int, JSON] = field(default_factory=dict)  # thread id → name, closed …
 
     def as_json(self) -> JSON:
         if self.type == "private":
             return {"id": self.id, "type": self.type, "first_name": f"User{self.id}"}
-        return {"id": self.id, "type": self.type, "title": self.title or f"Group {self.id}"}
+        chat = {"id": self.id, "type": self.type, "title": self.title or f"Group {self.id}"}
+        return {**chat, "is_forum": True} if self.forum else chat
 
     def add(self, message: JSON) -> JSON:
         message["message_id"] = len(self.messages) + 1
@@ -412,6 +443,53 @@ class FakeBotAPI:
             kind = chat_type or ("private" if chat_id > 0 else "supergroup")
             self._chats[chat_id] = Chat(chat_id, kind)
         return self._chats[chat_id]
+
+    def add_forum(self, chat_id: int, title: str = "Staff",
+                  can_manage_topics: bool = True) -> Chat:
+        """A supergroup with topics where the bot is an administrator (allowed to manage
+        topics unless told otherwise)."""
+        if chat_id >= 0:
+            raise ValueError("a supergroup needs a negative chat_id, e.g. -100123")
+        chat = self.add_chat(chat_id, "supergroup")
+        chat.title, chat.forum, chat.can_manage_topics = title, True, can_manage_topics
+        return chat
+
+    def push_topic_message(self, user_id: int, chat_id: int, thread: int | None,
+                           text: str) -> int:
+        """A member writes ``text`` in a topic of a forum (``thread`` None: outside topics,
+        in "General")."""
+        chat, message = self._forum_message(user_id, chat_id, thread)
+        message["text"] = text
+        command = _COMMAND_RE.match(text)
+        if command:
+            message["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": utf16_len(command[0])}]
+        return self._enqueue({"message": chat.add(message)})
+
+    def push_topic_media(self, user_id: int, chat_id: int, thread: int, kind: str) -> int:
+        """A member sends one of ``MEDIA`` in a topic."""
+        chat, message = self._forum_message(user_id, chat_id, thread)
+        return self._enqueue({"message": chat.add({**message, **MEDIA[kind]})})
+
+    def topics(self, chat_id: int) -> dict[int, JSON]:
+        """The forum's topics: thread id → {"name", "closed", "texts"} (what the bot posted)."""
+        chat = self._chats[chat_id]
+        return {thread: {**topic, "texts": [r["text"] for r in chat.sent
+                                            if r.get("message_thread_id") == thread]}
+                for thread, topic in chat.topics.items()}
+
+    def _forum_message(self, user_id: int, chat_id: int, thread: int | None
+                       ) -> tuple[Chat, JSON]:
+        chat = self._chats.get(chat_id)
+        if chat is None or not chat.forum:
+            raise ValueError(f"chat {chat_id} is not a forum; call add_forum first")
+        message = self._user_message(user_id, chat, "en")
+        if thread is not None:
+            if thread not in chat.topics:
+                raise ValueError(f"no topic {thread} in chat {chat_id}")
+            message.update(message_thread_id=thread, is_topic_message=True,
+                           reply_to_message=chat.topics[thread]["created"])
+        return chat, message
 
     def block_user(self, chat_id: int) -> None:
         """From now on sending to ``chat_id`` answers 403 "bot was blocked by the user"."""
@@ -665,7 +743,45 @@ class FakeBotAPI:
         content: JSON = {"text": text}
         if entities:
             content["entities"] = entities
+        thread = p.get("message_thread_id")
+        if thread is not None:
+            if not chat.forum or thread not in chat.topics:
+                raise bad_request("message thread not found")
+            content.update(message_thread_id=thread, is_topic_message=True)
         return self._record("sendMessage", chat, p, content)
+
+    # ------------------------------------------------------------------ forum topics
+
+    def _forum(self, p: JSON) -> Chat:
+        chat = self._target(p)
+        if not chat.forum:
+            raise bad_request("the chat is not a forum")
+        if not chat.can_manage_topics:
+            raise bad_request("not enough rights to manage topics")
+        return chat
+
+    def _create_forum_topic(self, call: Call) -> JSON:
+        chat = self._forum(call.params)
+        name = str(call.params.get("name") or "")
+        if not 1 <= len(name) <= 128:
+            raise bad_request("TOPIC_TITLE_EMPTY" if not name else "topic name is too long")
+        created = chat.add({"from": self._bot_user(), "chat": chat.as_json(),
+                            "date": int(time.time()),
+                            "forum_topic_created": {"name": name, "icon_color": 7322096}})
+        thread = created["message_id"]
+        created.update(message_thread_id=thread, is_topic_message=True)
+        chat.topics[thread] = {"name": name, "closed": False, "created": created}
+        return {"message_thread_id": thread, "name": name, "icon_color": 7322096}
+
+    def _close_forum_topic(self, call: Call) -> bool:
+        chat = self._forum(call.params)
+        topic = chat.topics.get(call.params.get("message_thread_id"))
+        if topic is None:
+            raise bad_request("message thread not found")
+        if topic["closed"]:
+            raise bad_request("TOPIC_NOT_MODIFIED")
+        topic["closed"] = True
+        return True
 
     def _send_venue(self, call: Call) -> JSON:
         p = call.params
@@ -828,6 +944,8 @@ METHODS: dict[str, Callable[..., Any]] = {
     "sendMessage": FakeBotAPI._send_message,
     "sendVenue": FakeBotAPI._send_venue,
     "answerCallbackQuery": FakeBotAPI._answer_callback_query,
+    "createForumTopic": FakeBotAPI._create_forum_topic,
+    "closeForumTopic": FakeBotAPI._close_forum_topic,
 }
 _CANONICAL = {name.lower(): name for name in METHODS}  # method names are case-insensitive
 

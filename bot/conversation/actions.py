@@ -10,6 +10,9 @@ The wire format is fixed: buttons in users' old messages must keep working.
     more:housing|uk  MoreContacts("housing", "uk") (the contacts and links not shown)
     sub:EVENT        Subscribe("EVENT")
     unsub:EVENT      Unsubscribe("EVENT")
+    person|uk        AskPerson("uk")           ("💬 Ask a person")
+    consent:1|uk     Consent(True, "uk")       (1 connect me, 0 cancel)
+    endcase|uk       EndCase("uk")             (end the conversation with staff)
 
 ``decode`` returns None for anything else (forged or garbled data); whether an entry or
 event still exists is for the caller to check against the current knowledge base.
@@ -70,8 +73,25 @@ class Unsubscribe:
     event: str
 
 
+@dataclass(frozen=True)
+class AskPerson:
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Consent:
+    agreed: bool
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class EndCase:
+    lang: str | None = None
+
+
 Action = (ChooseLanguage | ChooseGroup | ShowMenu | ShowTopic | Vote | MoreContacts | Subscribe
-          | Unsubscribe)
+          | Unsubscribe | AskPerson | Consent | EndCase)
+TAGGED = (ShowTopic, Vote, MoreContacts, AskPerson, Consent, EndCase)  # carry a language
 
 
 class UnfitActionError(ValueError):
@@ -115,6 +135,15 @@ def _wire(action: Action) -> str:
             return f"sub:{event}"
         case Unsubscribe(event):
             return f"unsub:{event}"
+        case AskPerson() | Consent() | EndCase():
+            return _handoff_wire(action)
+
+
+def _handoff_wire(action: AskPerson | Consent | EndCase) -> str:
+    tag = f"|{action.lang}" if action.lang else ""
+    if isinstance(action, Consent):
+        return f"consent:{int(action.agreed)}{tag}"
+    return ("person" if isinstance(action, AskPerson) else "endcase") + tag
 
 
 def decode(data: str) -> Action | None:
@@ -145,6 +174,18 @@ def _vote(value: str, lang: str | None) -> Action | None:
     return Vote(entry, vote == "1", lang) if entry and vote in ("0", "1") else None
 
 
+def _person(value: str, lang: str | None) -> Action | None:
+    return None if value else AskPerson(lang)
+
+
+def _consent(value: str, lang: str | None) -> Action | None:
+    return Consent(value == "1", lang) if value in ("0", "1") else None
+
+
+def _end(value: str, lang: str | None) -> Action | None:
+    return None if value else EndCase(lang)
+
+
 def _language(value: str) -> Action | None:
     return ChooseLanguage(value) if value in SUPPORTED else None
 
@@ -162,6 +203,7 @@ def _unsubscribe(value: str) -> Action | None:
 
 
 _TAGGED: dict[str, Callable[[str, str | None], Action | None]] = {
-    "topic": _topic, "fb": _vote, "more": _more}
+    "topic": _topic, "fb": _vote, "more": _more, "person": _person, "consent": _consent,
+    "endcase": _end}
 _PLAIN: dict[str, Callable[[str], Action | None]] = {
     "lang": _language, "grp": _group, "sub": _subscribe, "unsub": _unsubscribe}

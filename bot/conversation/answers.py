@@ -11,7 +11,7 @@ from functools import partial
 from typing import Literal
 
 from bot.conversation import cards
-from bot.conversation.actions import MoreContacts, ShowMenu, ShowTopic, Vote, encode
+from bot.conversation.actions import AskPerson, MoreContacts, ShowMenu, ShowTopic, Vote, encode
 from bot.conversation.messages import Button, Reply, Text, UserState
 from bot.conversation.snapshot import Snapshot
 from bot.i18n import Translator
@@ -28,12 +28,13 @@ ReplyKind = Literal["answer", "suggest", "decline"]
 
 
 def answer(snap: Snapshot, tr: Translator, text: str, state: UserState,
-           client_lang: str | None = None,
-           lang: str | None = None) -> tuple[str, Match, list[Reply]]:
+           client_lang: str | None = None, lang: str | None = None,
+           person: bool = False) -> tuple[str, Match, list[Reply]]:
     """Detect the language once, match, reply: (answer language, verdict, replies).
 
     The reply is in the message's own language when the detector is sure, else in the
-    user's chosen one; ``lang`` forces it (``welcome-bot ask --lang``).
+    user's chosen one; ``lang`` forces it (``welcome-bot ask --lang``). ``person``: a
+    declined question gets the "Ask a person" button (a staff chat is set up).
     """
     question = text[:MAX_QUESTION]
     found = detect(question, snap.index.ignore)
@@ -41,7 +42,7 @@ def answer(snap: Snapshot, tr: Translator, text: str, state: UserState,
     fallback = state.lang or negotiate(client_lang)
     lang = lang or (found.lang if sure or not fallback else fallback)
     match = snap.index.match(question, found.lang if sure else "")
-    return lang, match, reply_for(snap.kb, tr, match, lang, state.group)
+    return lang, match, reply_for(snap.kb, tr, match, lang, state.group, person)
 
 
 def reply_kind(kb: KnowledgeBase, match: Match) -> ReplyKind:
@@ -54,15 +55,17 @@ def reply_kind(kb: KnowledgeBase, match: Match) -> ReplyKind:
 
 
 def reply_for(kb: KnowledgeBase, tr: Translator, match: Match, lang: str,
-              group: str | None = None) -> list[Reply]:
+              group: str | None = None, person: bool = False) -> list[Reply]:
     """The replies for a matcher verdict; ``group`` picks the person named on a decline."""
     _ = partial(tr.gettext, lang)
+    if match.decision == "handoff":  # asked for a person (with a staff chat: handoff.ask)
+        return person_fallback(kb, tr, lang, group)
     kind = reply_kind(kb, match)
     if kind == "answer" and match.entry is not None:
         return _answered(kb, tr, match, kb.entries[match.entry], lang, group)
     if kind == "suggest":
         return [suggestions(kb, lang, match.suggestions, _("Did you mean…"))]
-    return _declined(kb, tr, match, lang, group)
+    return _declined(kb, tr, match, lang, group, person)
 
 
 def _answered(kb: KnowledgeBase, tr: Translator, match: Match, entry: Entry,
@@ -80,7 +83,7 @@ def _answered(kb: KnowledgeBase, tr: Translator, match: Match, entry: Entry,
 
 
 def _declined(kb: KnowledgeBase, tr: Translator, match: Match, lang: str,
-              group: str | None) -> list[Reply]:
+              group: str | None, person: bool = False) -> list[Reply]:
     _ = partial(tr.gettext, lang)
     kind = kb.not_covered.get(match.not_covered or "")
     hint = kind.hint(lang) if kind else ""
@@ -93,9 +96,29 @@ def _declined(kb: KnowledgeBase, tr: Translator, match: Match, lang: str,
     if match.suggestions:
         replies.append(suggestions(kb, lang, match.suggestions,
                                    _("Maybe one of these topics helps:")))
-    replies.append(Text(_("You can also choose a topic:"), lang,
-                        ((Button(_("Topics"), encode(ShowMenu())),),)))
+    rows: tuple[tuple[Button, ...], ...] = ((Button(_("Topics"), encode(ShowMenu())),),)
+    if person:
+        rows += ((person_button(tr, lang),),)
+    replies.append(Text(_("You can also choose a topic:"), lang, rows))
     return replies
+
+
+def person_button(tr: Translator, lang: str) -> Button:
+    """"💬 Ask a person": opens a conversation with staff (after consent)."""
+    _ = partial(tr.gettext, lang)
+    return Button("💬 " + _("Ask a person"), encode(AskPerson(lang)))
+
+
+def person_fallback(kb: KnowledgeBase, tr: Translator, lang: str,
+                    group: str | None) -> list[Reply]:
+    """Someone asks for a person and no staff chat can take it: the contact that fits
+    them — never an empty reply."""
+    found = a_person(kb, tr, lang, group)
+    if found:
+        return found
+    _ = partial(tr.gettext, lang)
+    return [Text(_("Sorry, I cannot name a contact person right now. Please try again "
+                   "later."), lang)]
 
 
 def entry_answer(kb: KnowledgeBase, tr: Translator, entry: Entry, lang: str,

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.conversation import answers, menus
+from bot.conversation import answers, handoff, menus
 from bot.conversation.actions import (
+    TAGGED,
+    AskPerson,
     ChooseGroup,
     ChooseLanguage,
+    Consent,
+    EndCase,
     MoreContacts,
     ShowMenu,
     ShowTopic,
@@ -43,8 +47,10 @@ def press(turn: Turn) -> Outcome:
             return _vote(turn, Vote(entry, helpful, lang or turn.lang))
         case Subscribe(event) | Unsubscribe(event) if event in kb.events:
             return _reminder(turn, action)
+        case AskPerson() | Consent() | EndCase():
+            return handoff.press(turn, action)
     # An entry or event that is gone: answer in the language the button was made for.
-    tagged = action.lang if isinstance(action, ShowTopic | Vote | MoreContacts) else None
+    tagged = action.lang if isinstance(action, TAGGED) else None
     return out_of_date(turn, tagged or turn.lang)
 
 
@@ -65,11 +71,14 @@ def _language(turn: Turn, lang: str) -> Outcome:
 def _vote(turn: Turn, vote: Vote) -> Outcome:
     lang = vote.lang or turn.lang
     _ = turn.gettext(lang)
-    recorded = (Voted(vote.entry, lang, vote.helpful),)
+    recorded = (Voted(vote.entry, lang, vote.helpful, turn.incoming.user),)
     if vote.helpful:
         return Outcome([Text(_("Thank you for your feedback!"), lang)], turn.state, recorded)
     replies: list[Reply] = [Text(_("Thank you — I will pass this on."), lang)]
     replies += answers.a_person(turn.snap.kb, turn.tr, lang, turn.state.group)
+    if handoff.reachable(turn):
+        replies.append(Text(_("Or ask a person from the Welcome Center team here:"), lang,
+                            ((answers.person_button(turn.tr, lang),),)))
     return Outcome(replies, turn.state, recorded)
 
 
@@ -78,6 +87,11 @@ def _reminder(turn: Turn, action: Subscribe | Unsubscribe) -> Outcome:
     _ = turn.gettext()
     _used, text = turn.snap.kb.events[action.event].localized(lang)
     if isinstance(action, Subscribe):
+        if not incoming.chat or not incoming.private:
+            # a group would get one member's reminders; a forged press has no chat at all
+            return Outcome([Text(_("Reminders work only in a private chat with me: open a "
+                                   "chat with me and choose /events there."), lang)],
+                           turn.state)
         return Outcome([Text(_("I will remind you the day before “{event}”. /forget removes "
                                "all reminders.").format(event=text.title), lang)], turn.state,
                        (Subscribed(incoming.user, incoming.chat, action.event, lang),))

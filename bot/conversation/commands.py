@@ -68,12 +68,31 @@ def privacy(turn: Turn) -> Outcome:
     _ = turn.gettext()
     return Outcome([Text(_("What I store: your language, the group you chose and the "
                            "reminders you subscribed to, so that I remember them. Questions I "
-                           "could not answer and your helpful / not helpful votes are kept "
-                           "for the Welcome Center staff to improve the answers — without your "
-                           "name or Telegram id, with phone numbers and e-mail addresses "
-                           "removed, and deleted after 180 days. I do not store your other "
-                           "messages.\n\n/forget deletes everything stored about you."),
-                         turn.lang)], turn.state)
+                           "could not answer are kept for the Welcome Center staff to improve "
+                           "the answers — without your name or Telegram id, with names, street "
+                           "addresses, phone numbers and e-mail addresses removed as far as "
+                           "possible. Your helpful / not helpful votes count once per answer "
+                           "and are kept under a code that is not your Telegram id. Both are "
+                           "deleted after 180 days. I do not store your other messages."
+                           "\n\n/forget deletes everything stored about you."),
+                         turn.lang), _handoff_privacy(turn)], turn.state)
+
+
+def _handoff_privacy(turn: Turn) -> Text:
+    """What a conversation with staff (handoff) keeps, and for how long."""
+    days = turn.policy.idle_days
+    return Text(turn.tr.plural(
+        turn.lang,
+        "If you ask to talk to a person: the Welcome Center staff see the questions of that "
+        "conversation, what you write while it is open, and your language — never your "
+        "name, username, phone number or Telegram id. While it is open I keep which chat "
+        "it belongs to and your first question; both are deleted when it ends (/stop, staff "
+        "end it, or after {days} day without messages).",
+        "If you ask to talk to a person: the Welcome Center staff see the questions of that "
+        "conversation, what you write while it is open, and your language — never your "
+        "name, username, phone number or Telegram id. While it is open I keep which chat "
+        "it belongs to and your first question; both are deleted when it ends (/stop, staff "
+        "end it, or after {days} days without messages).", days).format(days=days), turn.lang)
 
 
 def forget(turn: Turn) -> Outcome:

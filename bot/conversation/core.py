@@ -8,9 +8,10 @@ renders the replies. Flows live in their own modules: ``commands``, ``buttons`` 
 
 from __future__ import annotations
 
-from bot.conversation import answers, buttons, commands
+from bot.conversation import answers, buttons, commands, handoff
+from bot.conversation.case import Policy, Question, Recent, Said
 from bot.conversation.messages import Card, Incoming, Reply, Text, UserState, Venue
-from bot.conversation.record import Asked, Declined, Effect, record
+from bot.conversation.record import Asked, Declined, Effect, Forgotten, counted, promised, record
 from bot.conversation.snapshot import Snapshot
 from bot.conversation.turn import Outcome, Turn
 from bot.i18n import Translator
@@ -23,18 +24,38 @@ __all__ = ["Conversation", "Snapshot", "plain", "route"]
 class Conversation:
     """Turns each incoming event into replies; a reload swaps the snapshot whole."""
 
-    def __init__(self, snapshot: Snapshot, translator: Translator, storage: Storage) -> None:
+    def __init__(self, snapshot: Snapshot, translator: Translator, storage: Storage,
+                 policy: Policy | None = None) -> None:
         self.snapshot = snapshot
         self.tr = translator
         self.storage = storage
+        self.policy = policy or Policy()  # can a person be reached (handoff)?
+        self.recent = Recent()  # the last questions per user, in memory, for a case
 
     def handle(self, incoming: Incoming, state: UserState) -> tuple[list[Reply], UserState]:
-        """Answer one incoming event. Never raises for any user input."""
-        # One snapshot for the whole turn, even if a reload happens meanwhile.
-        turn = Turn(self.snapshot, self.tr, incoming, state, self.storage.subscriptions)
-        outcome = route(turn)
-        record(self.storage, outcome.effects)
+        """Answer one incoming event and record it. Never raises for any user input."""
+        outcome = self.outcome(incoming, state)
+        record(self.storage, promised(outcome.effects))
+        record(self.storage, counted(outcome.effects))
         return outcome.replies, outcome.state
+
+    def outcome(self, incoming: Incoming, state: UserState) -> Outcome:
+        """Replies, new state and effects of one event. Nothing is written here: the channel
+        stores what the reply promises before sending it and counts the rest afterwards
+        (``record.promised`` / ``record.counted``); a case's effects (open a case, mirror
+        a message …) are for the channel's relay. Recent questions stay in memory."""
+        user = incoming.user
+        case = self.storage.cases.for_user(user) if self.policy.enabled else None
+        # One snapshot for the whole turn, even if a reload happens meanwhile.
+        turn = Turn(self.snapshot, self.tr, incoming, state, self.storage.subscriptions,
+                    case, self.recent.get(user, incoming.now), self.policy)
+        outcome = route(turn)
+        for effect in outcome.effects:
+            if isinstance(effect, Said):
+                self.recent.add(effect.user, effect.question, incoming.now)
+            elif isinstance(effect, Forgotten):
+                self.recent.drop(effect.user)
+        return outcome
 
     def answer(self, snap: Snapshot, text: str, state: UserState,
                client_lang: str | None = None,
@@ -46,6 +67,9 @@ class Conversation:
 def route(turn: Turn) -> Outcome:
     """Send the incoming event to its flow; pure: what to record comes back as effects."""
     incoming = turn.incoming
+    diverted = handoff.intercept(turn)  # an open case: the user's words go to staff
+    if diverted is not None:
+        return diverted
     if incoming.kind == "command":
         return commands.run(turn)
     if incoming.kind == "button":
@@ -59,12 +83,23 @@ def question(turn: Turn) -> Outcome:
     """Answer free text in its own language; count it, and keep it for staff if declined."""
     incoming, state = turn.incoming, turn.state
     lang, match, replies = answers.answer(turn.snap, turn.tr, incoming.text, state,
-                                          incoming.client_lang)
-    effects: list[Effect] = []
-    if answers.reply_kind(turn.snap.kb, match) == "decline":
-        closest = match.candidates[0].entry if match.candidates else None
+                                          incoming.client_lang,
+                                          person=handoff.reachable(turn))
+    asked = Asked(lang, state.group, match.decision, match.entry)
+    if match.decision == "handoff":
+        found = handoff.ask(turn, lang)
+        return Outcome(found.replies, found.state, (asked,))
+    effects: list[Effect | Said] = []
+    kind = answers.reply_kind(turn.snap.kb, match)
+    closest = match.candidates[0].entry if match.candidates else None
+    if kind == "decline":
         effects.append(Declined(incoming.text[:answers.MAX_QUESTION], lang, closest))
-    effects.append(Asked(lang, state.group, match.decision, match.entry))
+    effects.append(asked)
+    if handoff.reachable(turn) and match.decision in ("answer", "suggest", "decline"):
+        effects.append(Said(incoming.user, Question(
+            incoming.text[:answers.MAX_QUESTION], lang, kind,
+            match.entry if kind == "answer" else None,
+            match.suggestions if kind == "suggest" else (), closest)))
     return Outcome(replies, state, tuple(effects))
 
 

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 Kind = Literal["text", "command", "button", "media"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """Text that can be stored and sent: lone surrogates (a JSON escape such as \\ud800, or
+    undecodable bytes read with ``surrogateescape``) become U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -15,6 +24,8 @@ class Incoming:
 
     ``kind``: "media" stands for stickers, photos, voice messages, files, locations …
     ``client_lang`` is the language tag of the user's app, if the channel knows it.
+    ``chat`` is where replies go ("" when the channel does not know, e.g. a forged button);
+    ``private``: a one-to-one chat with the user (False in groups).
     """
 
     user: str
@@ -26,6 +37,8 @@ class Incoming:
     client_lang: str | None = None
     chat: str = ""
     now: datetime = field(default_factory=datetime.now)
+    private: bool = True
+    media: str = ""  # for "media": photo, voice, sticker, document … when known
 
 
 @dataclass(frozen=True)

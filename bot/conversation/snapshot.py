@@ -17,5 +17,5 @@ class Snapshot:
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Snapshot:
-        """Build the matcher's index for ``kb`` (the costly part of loading)."""
-        return cls(kb, Index(kb))
+        """The matcher's index for ``kb`` (the costly part of loading; kept on disk)."""
+        return cls(kb, Index.cached(kb))

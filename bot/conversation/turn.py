@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
+from bot.conversation.case import CaseEffect, Policy, Question
 from bot.conversation.messages import Incoming, Reply, UserState
 from bot.conversation.record import Effect
 from bot.conversation.snapshot import Snapshot
 from bot.i18n import Translator
+from bot.storage.cases import Case
 from bot.understanding.language import negotiate
 
 
@@ -18,7 +20,8 @@ class Turn:
     """An incoming event with the user's state and the knowledge snapshot to answer from.
 
     ``subscriptions`` reads the user's reminder subscriptions (a read; nothing in a turn
-    writes — see ``record``).
+    writes — see ``record``). ``case``: the user's open handoff case; ``recent``: their
+    last questions (kept in memory for a case); ``policy``: whether a person can be reached.
     """
 
     snap: Snapshot
@@ -26,6 +29,9 @@ class Turn:
     incoming: Incoming
     state: UserState
     subscriptions: Callable[[str], list[str]]
+    case: Case | None = None
+    recent: tuple[Question, ...] = ()
+    policy: Policy = field(default_factory=Policy)
 
     @property
     def lang(self) -> str:
@@ -43,4 +49,4 @@ class Outcome:
 
     replies: list[Reply]
     state: UserState
-    effects: tuple[Effect, ...] = ()
+    effects: tuple[Effect | CaseEffect, ...] = ()

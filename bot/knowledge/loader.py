@@ -74,23 +74,7 @@ def _entry(data: Any, file: str, problems: list[Problem], today: date) -> Entry 
         if group not in GROUPS:
             check.error(f"'groups' has unknown group '{group}'; use {', '.join(GROUPS)}")
     emergency, legal = (_flag(check, data, name) for name in ("emergency", "legal"))
-    texts = {}
-    for lang in SUPPORTED:
-        if lang not in data:
-            continue
-        block = data[lang]
-        if not isinstance(block, dict):
-            check.error(f"'{lang}' must be a block with title, answer and questions")
-            continue
-        sub = Checker(file, f"{where} {lang}", problems)
-        sub.unknown(block, _BLOCK_FIELDS, languages=False)
-        title = sub.text(block, "title", required=True)
-        answer = sub.text(block, "answer", required=True)
-        questions = sub.strings(block, "questions", required=True)
-        if questions and len(questions) < MIN_QUESTIONS:
-            sub.warn(f"has only {len(questions)} question variants; add at least {MIN_QUESTIONS}")
-        if title and answer and questions:
-            texts[lang] = EntryText(title, answer, questions, sub.day(block, "updated"))
+    texts = _entry_texts(data, file, where, problems)
     if not any(lang in data for lang in SUPPORTED):
         check.error("has no language block; add at least 'de:' or 'en:' with title, "
                     "answer and questions")
@@ -113,6 +97,30 @@ def _entry(data: Any, file: str, problems: list[Problem], today: date) -> Entry 
     return entry if errors == before else None
 
 
+def _entry_texts(data: dict, file: str, where: str,
+                 problems: list[Problem]) -> dict[str, EntryText]:
+    """The entry's language blocks that are complete (the others are reported)."""
+    texts = {}
+    for lang in SUPPORTED:
+        block = data.get(lang)
+        if lang not in data:
+            continue
+        sub = Checker(file, f"{where} {lang}", problems)
+        if not isinstance(block, dict):
+            Checker(file, where, problems).error(
+                f"'{lang}' must be a block with title, answer and questions")
+            continue
+        sub.unknown(block, _BLOCK_FIELDS, languages=False)
+        title = sub.text(block, "title", required=True)
+        answer = sub.text(block, "answer", required=True)
+        questions = sub.strings(block, "questions", required=True)
+        if questions and len(questions) < MIN_QUESTIONS:
+            sub.warn(f"has only {len(questions)} question variants; add at least {MIN_QUESTIONS}")
+        if title and answer and questions:
+            texts[lang] = EntryText(title, answer, questions, sub.day(block, "updated"))
+    return texts
+
+
 def _flag(check: Checker, data: dict, name: str) -> bool:
     value = data.get(name, False)
     if not isinstance(value, bool):
@@ -132,29 +140,8 @@ def _contact(cid: str, data: Any, file: str, problems: list[Problem], today: dat
     name = per_language(check, data, "name")
     if not name:
         check.error("'name' is missing; give at least the German name (name: {de: …})")
-    location = None
-    raw = data.get("location")
-    if raw is not None:
-        if (isinstance(raw, list) and len(raw) == 2
-                and all(isinstance(x, int | float) and not isinstance(x, bool) for x in raw)
-                and -90 <= raw[0] <= 90 and -180 <= raw[1] <= 180):
-            location = (float(raw[0]), float(raw[1]))
-        else:
-            check.error("'location' must be [latitude, longitude], e.g. [50.927, 11.589]")
-    hours = {}
-    raw_hours = data.get("hours")
-    if raw_hours is not None:
-        if not isinstance(raw_hours, dict):
-            check.error("'hours' must list weekdays, like mon: \"08:30-13:00\"")
-        else:
-            for day, span in raw_hours.items():
-                if day not in DAYS:
-                    check.error(f"'hours' has unknown day '{day}'; use {', '.join(DAYS)}")
-                elif not isinstance(span, str) or not _HOURS.match(span.strip()):
-                    check.error(f"'hours.{day}' must look like \"08:30-13:00\" or "
-                                f"\"08:00-12:00, 13:30-18:00\" (in quotes), not '{span}'")
-                else:
-                    hours[day] = span.strip().replace(", ", ",").replace(",", ", ")
+    location = _location(check, data.get("location"))
+    hours = _hours(check, data.get("hours"))
     languages = check.strings(data, "languages")
     for lang in languages:
         if not LANG_LIKE.match(lang):
@@ -171,14 +158,44 @@ def _contact(cid: str, data: Any, file: str, problems: list[Problem], today: dat
         languages=languages, source=source, reviewed=check.day(data, "reviewed"),
         unverified=check.strings(data, "unverified"),
     )
-    for name in contact.unverified:
-        if name not in _CHECKABLE:
-            check.error(f"'unverified' item '{name}' is not a field; use {', '.join(_CHECKABLE)}")
+    for field_name in contact.unverified:
+        if field_name not in _CHECKABLE:
+            check.error(f"'unverified' item '{field_name}' is not a field; use "
+                        f"{', '.join(_CHECKABLE)}")
     facts = [f for f in ("phone", "email", "address", "hours", "location") if data.get(f)]
     if facts and not source:
         check.warn(f"has {', '.join(facts)} but no 'source'; record the page they come from")
     check.stale(contact.reviewed, today)
     return contact
+
+
+def _location(check: Checker, raw: Any) -> tuple[float, float] | None:
+    if raw is None:
+        return None
+    if (isinstance(raw, list) and len(raw) == 2
+            and all(isinstance(x, int | float) and not isinstance(x, bool) for x in raw)
+            and -90 <= raw[0] <= 90 and -180 <= raw[1] <= 180):
+        return float(raw[0]), float(raw[1])
+    check.error("'location' must be [latitude, longitude], e.g. [50.927, 11.589]")
+    return None
+
+
+def _hours(check: Checker, raw: Any) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        check.error("'hours' must list weekdays, like mon: \"08:30-13:00\"")
+        return {}
+    hours = {}
+    for day, span in raw.items():
+        if day not in DAYS:
+            check.error(f"'hours' has unknown day '{day}'; use {', '.join(DAYS)}")
+        elif not isinstance(span, str) or not _HOURS.match(span.strip()):
+            check.error(f"'hours.{day}' must look like \"08:30-13:00\" or "
+                        f"\"08:00-12:00, 13:30-18:00\" (in quotes), not '{span}'")
+        else:
+            hours[day] = span.strip().replace(", ", ",").replace(",", ", ")
+    return hours
 
 
 def _event(eid: str, data: Any, file: str, problems: list[Problem], today: date) -> Event | None:

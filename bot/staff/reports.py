@@ -19,6 +19,7 @@ from bot.knowledge import rules
 from bot.knowledge.fields import STALE_DAYS
 from bot.knowledge.loader import load
 from bot.knowledge.model import KnowledgeBase
+from bot.storage.privacy import scrub
 from bot.storage.sqlite import SQLiteStorage
 from bot.understanding.language import SUPPORTED
 from bot.understanding.text import normalize
@@ -88,9 +89,13 @@ class Group:
 
 
 def group_declined(rows: list[tuple[int, str, str, str, str | None]]) -> list[Group]:
-    """Group similar declined questions (rapidfuzz over all pairs at once), biggest first."""
+    """Group similar declined questions (rapidfuzz over all pairs at once), biggest first.
+
+    The texts are scrubbed again as they are shown: rows stored by an older version, before
+    names and street addresses were removed, never reach staff with them."""
     if not rows:
         return []
+    rows = [(qid, day, lang, scrub(text), closest) for qid, day, lang, text, closest in rows]
     texts = [normalize(r[3]) for r in rows]
     scores = process.cdist(texts, texts, scorer=fuzz.token_set_ratio, dtype=np.uint8)
     groups: list[Group] = []
@@ -147,6 +152,11 @@ def stats(storage: SQLiteStorage, days: int, today: date | None = None) -> str:
         worst = sorted((r for r in feedback if r[2] >= SMALL), key=lambda r: -r[2])[:5]
         if worst:
             lines.append("Most often not helpful: " + ", ".join(f"{e} {n}" for e, _h, n in worst))
+    failures = getattr(storage, "failures", None)
+    if failures:
+        lines.append("Writes that failed since the bot started (the answers still went out; "
+                     "check the data folder's disk space and permissions): " + ", ".join(
+                         f"{kind} {n}" for kind, n in failures.most_common()))
     return "\n".join(lines)
 
 

@@ -1,13 +1,20 @@
 """Persistence: SQLite in the data directory (WAL, versioned schema); nothing else persists.
 
-Stored per user (deleted by /forget): language, group, reminder subscriptions.
-Stored without any user id: declined questions (scrubbed), feedback votes, question counts.
+Stored per user (deleted by /forget): language, group, reminder subscriptions, and the
+helpful / not-helpful votes under a keyed hash of the user id (one vote per user and answer;
+the feedback counts are derived from them). Stored without any user id: declined questions
+(scrubbed), question counts. Writes that fail are counted per kind (``failures``) so that
+staff see them in /stats.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -16,8 +23,9 @@ from typing import Protocol
 
 from bot.conversation.messages import UserState
 from bot.errors import StorageError
+from bot.storage import cases
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_NAME = "welcome-bot.sqlite3"  # inside the data directory
 RETENTION_DAYS = 180
 
@@ -42,14 +50,21 @@ CREATE TABLE IF NOT EXISTS sent_reminders (
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, staff TEXT NOT NULL, action TEXT NOT NULL,
     detail TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS votes (
+    voter TEXT NOT NULL, entry TEXT NOT NULL, lang TEXT NOT NULL, day TEXT NOT NULL,
+    helpful INTEGER NOT NULL, PRIMARY KEY (voter, entry));
 CREATE TABLE IF NOT EXISTS announcements (
     id INTEGER PRIMARY KEY, event TEXT NOT NULL, at TEXT NOT NULL, sent INTEGER NOT NULL,
     skipped INTEGER NOT NULL, failed INTEGER NOT NULL);
 """
+# What each version added to the one before (additive only: CREATE … IF NOT EXISTS).
+_MIGRATIONS = {2: cases.SCHEMA}
 
 
 class Storage(Protocol):
     """What the conversation core needs from persistence."""
+
+    cases: cases.Cases
 
     def get_user(self, user: str) -> UserState: ...
     def set_user(self, user: str, state: UserState) -> None: ...
@@ -60,7 +75,8 @@ class Storage(Protocol):
     def record_question(self, lang: str, group: str | None, decision: str,
                         entry: str | None) -> None: ...
     def record_declined(self, text: str, lang: str, closest: str | None) -> None: ...
-    def record_feedback(self, entry: str, lang: str, helpful: bool) -> None: ...
+    def record_vote(self, user: str, entry: str, lang: str, helpful: bool) -> None: ...
+    def note_failure(self, kind: str) -> None: ...
 
 
 class SQLiteStorage:
@@ -76,14 +92,36 @@ class SQLiteStorage:
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(_SCHEMA)
             row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-            if row is None:
-                self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) > SCHEMA_VERSION:
+            if row is not None and int(row[0]) > SCHEMA_VERSION:
                 raise StorageError(f"{self.path} was written by a newer version "
                                    f"(schema {row[0]}); update the bot")
+            self._migrate(int(row[0]) if row else 1)
+            self._salt = self._vote_salt()
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open the database {self.path}: {exc}") from exc
         self._lock = threading.RLock()  # re-entered by statements inside transaction()
+        self.failures: Counter[str] = Counter()  # writes that failed since start, by kind
+        self.cases = cases.Cases(self._run)
+
+    def _migrate(self, version: int) -> None:
+        """Bring a database from ``version`` up to SCHEMA_VERSION (a new one starts at 1)."""
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            self._db.executescript(_MIGRATIONS[target])
+        self._db.execute("INSERT INTO meta VALUES ('schema', ?) ON CONFLICT(key) DO UPDATE "
+                         "SET value=excluded.value", (str(SCHEMA_VERSION),))
+
+    def _vote_salt(self) -> bytes:
+        """The secret that keys vote hashes; made once per database (a backup keeps it)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key='vote_salt'").fetchone()
+        if row is None:
+            salt = secrets.token_hex(16)
+            # a read-only database has no salt yet: votes then fail (counted), answers go on
+            try:
+                self._db.execute("INSERT INTO meta VALUES ('vote_salt', ?)", (salt,))
+            except sqlite3.Error:
+                pass
+            return bytes.fromhex(salt)
+        return bytes.fromhex(row[0])
 
     def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
         try:
@@ -91,6 +129,17 @@ class SQLiteStorage:
                 return self._db.execute(sql, args).fetchall()
         except sqlite3.Error as exc:
             raise StorageError(f"database error: {exc}") from exc
+        except UnicodeEncodeError as exc:  # a lone surrogate that slipped through
+            raise StorageError("text that is not valid Unicode cannot be stored") from exc
+
+    def note_failure(self, kind: str) -> None:
+        """Count a write that failed (shown to staff in /stats)."""
+        self.failures[kind] += 1
+
+    def voter(self, user: str) -> str:
+        """The key votes are stored under: a keyed hash, not the user id."""
+        return hmac.new(self._salt, user.encode("utf-8", "replace"),
+                        hashlib.sha256).hexdigest()[:32]
 
     def execute(self, sql: str, args: tuple = ()) -> list[tuple]:
         """One statement on the bot's database (for the inbox, bot/storage/inbox.py)."""
@@ -125,8 +174,10 @@ class SQLiteStorage:
                   (user, state.lang, state.group, self._today()))
 
     def forget(self, user: str) -> None:
+        # An open handoff case is ended by the relay, which also tells staff.
         for table in ("users", "subscriptions", "sent_reminders"):
             self._run(f"DELETE FROM {table} WHERE user=?", (user,))  # noqa: S608 - fixed names
+        self._run("DELETE FROM votes WHERE voter=?", (self.voter(user),))
 
     def forget_chat(self, chat: str) -> None:
         """A chat that blocked the bot gets no more reminders."""
@@ -167,8 +218,15 @@ class SQLiteStorage:
                   (self._today(), lang, text, closest))
 
     def record_feedback(self, entry: str, lang: str, helpful: bool) -> None:
+        """An anonymous vote (the table of versions before one-vote-per-user; still counted)."""
         self._run("INSERT INTO feedback (day, entry, lang, helpful) VALUES (?,?,?,?)",
                   (self._today(), entry, lang, int(helpful)))
+
+    def record_vote(self, user: str, entry: str, lang: str, helpful: bool) -> None:
+        """One vote per user and answer: a later vote replaces the earlier one."""
+        self._run("INSERT INTO votes VALUES (?, ?, ?, ?, ?) ON CONFLICT(voter, entry) DO "
+                  "UPDATE SET lang=excluded.lang, day=excluded.day, helpful=excluded.helpful",
+                  (self.voter(user), entry, lang, self._today(), int(helpful)))
 
     def declined(self, limit: int = 200) -> list[tuple[int, str, str, str, str | None]]:
         """Most recent unhandled declined questions: (id, day, lang, text, closest entry)."""
@@ -208,14 +266,16 @@ class SQLiteStorage:
                          "WHERE day >= ? GROUP BY lang, grp, decision, entry", (since,))
 
     def feedback_counts(self, since: str) -> list[tuple[str, int, int]]:
-        """(entry, helpful, not helpful) since a day."""
-        return self._run("SELECT entry, SUM(helpful), SUM(1 - helpful) FROM feedback "
-                         "WHERE day >= ? GROUP BY entry", (since,))
+        """(entry, helpful, not helpful) since a day: one vote per user and answer."""
+        return self._run("SELECT entry, SUM(helpful), SUM(1 - helpful) FROM ("
+                         "SELECT entry, helpful FROM feedback WHERE day >= ? UNION ALL "
+                         "SELECT entry, helpful FROM votes WHERE day >= ?) GROUP BY entry",
+                         (since, since))
 
     def purge(self, now: datetime | None = None) -> None:
         """Delete staff data older than the retention period stated in /privacy."""
         cutoff = ((now or datetime.now()) - timedelta(days=RETENTION_DAYS)).date().isoformat()
-        for table in ("declined", "feedback", "questions"):
+        for table in ("declined", "feedback", "questions", "votes"):
             self._run(f"DELETE FROM {table} WHERE day < ?", (cutoff,))  # noqa: S608
 
     def close(self) -> None:

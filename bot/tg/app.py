@@ -34,12 +34,13 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
+from bot.conversation.case import Policy
 from bot.conversation.core import Conversation, Snapshot
 from bot.i18n import Translator, default_translator
 from bot.knowledge.loader import load
 from bot.storage.backup import take_run_lock
 from bot.storage.sqlite import DB_NAME, SQLiteStorage
-from bot.tg import handlers, staffcmd
+from bot.tg import handlers, relay, staffcmd, webhook
 from bot.tg.inbox import InboxQueue
 from bot.tg.ordering import PerUserProcessor
 from bot.tg.service import BotService, send_with_retry
@@ -79,6 +80,9 @@ async def post_init(app: Application) -> None:
         app.job_queue.run_repeating(staffcmd.watch_knowledge, interval=staffcmd.WATCH_SECONDS,
                                     first=staffcmd.WATCH_SECONDS)
         app.job_queue.run_repeating(_trim, interval=TRIM_SECONDS, first=TRIM_SECONDS)
+        if service.relay is not None:
+            app.job_queue.run_repeating(relay.expire_job, interval=relay.EXPIRE_SECONDS,
+                                        first=60)
 
 
 async def _trim(context: object) -> None:
@@ -131,11 +135,18 @@ def build_application(settings: Settings, conv: Conversation,
     app.bot_data["service"] = service
     commands = filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE)
     # Order matters: the first matching handler wins. Staff commands come first, filtered
-    # to staff ids (anyone else falls through to the core's "unknown command"); then all
-    # commands, then text, then the catch-all for media.
+    # to staff ids in private chats or the staff chat (anyone else, anywhere else, falls
+    # through to the core's "unknown command"); then all commands, then text, then the
+    # catch-all for media.
     app.add_handler(CommandHandler(list(staffcmd.COMMANDS), staffcmd.on_staff_command,
-                                   filters=filters.User(user_id=settings.admins)
-                                   & filters.UpdateType.MESSAGES))
+                                   filters=staffcmd.staff_filter(settings)))
+    if settings.staff_chat is not None:
+        # Next, everything else in the staff chat: case topics are relayed, the rest is
+        # ignored — it must never reach the user-facing handlers below.
+        service = app.bot_data["service"]
+        service.relay = relay.Relay(service, settings.staff_chat)
+        app.add_handler(MessageHandler(filters.Chat(chat_id=settings.staff_chat),
+                                       service.relay.on_staff_update))
     app.add_handler(MessageHandler(commands, handlers.on_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.on_text))
     app.add_handler(CallbackQueryHandler(handlers.on_button))
@@ -169,7 +180,9 @@ def create_application(settings: Settings, snapshot: Snapshot | None = None) -> 
         snapshot = Snapshot.build(load(settings.knowledge_dir))
     storage = SQLiteStorage(settings.data_dir / DB_NAME)
     storage.purge()
-    conv = Conversation(snapshot, default_translator(), storage)
+    policy = Policy(settings.staff_chat is not None, settings.staff_reply_hours,
+                    settings.case_idle_days)
+    conv = Conversation(snapshot, default_translator(), storage, policy)
     log.info("knowledge: %d entries; data: %s", len(snapshot.kb.entries), settings.data_dir)
     return build_application(settings, conv, storage)
 
@@ -179,14 +192,12 @@ def run(settings: Settings) -> int:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines contain the token
+    logging.getLogger("telegram.ext.Updater").addFilter(handlers.QuietPollingErrors())
     lock = take_run_lock(settings.data_dir)  # until exit: 'welcome-bot restore' refuses
     app = create_application(settings)
     release_memory()
     if settings.webhook_url:
-        app.run_webhook(listen=settings.listen, port=settings.port, url_path="telegram",
-                        secret_token=settings.secret_token,
-                        webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
-                        allowed_updates=Update.ALL_TYPES)
+        webhook.run(app, settings)  # run_webhook's server, with malformed bodies refused
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
     lock.close()

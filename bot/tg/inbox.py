@@ -31,6 +31,8 @@ from typing import Any
 from telegram import Bot, InlineKeyboardMarkup, Update
 
 from bot.conversation.messages import Venue
+from bot.conversation.record import failed
+from bot.errors import StorageError
 from bot.storage.inbox import Inbox
 from bot.tg.ordering import order_key
 from bot.tg.render import Outgoing
@@ -84,7 +86,15 @@ class InboxQueue(asyncio.Queue[object]):
             async with self._room:
                 await self._room.wait_for(self._may_fetch)
         sender = sender_of(item)
-        if not self.inbox.add(item.update_id, sender, item.to_dict()):
+        try:
+            added = self.inbox.add(item.update_id, sender, item.to_dict())
+        except StorageError as exc:
+            # A full or read-only disk: answering matters more than surviving a crash, so
+            # the update goes on in memory only (counted for /stats, logged once).
+            failed(self.inbox.storage, "Inbox", exc)
+            self._enqueue(item, sender)
+            return
+        if not added:
             log.info("update %d was delivered again; it is already stored", item.update_id)
             return
         if sender not in self._stored and self._fits(sender):
@@ -139,11 +149,14 @@ class InboxQueue(asyncio.Queue[object]):
         """All handlers of ``update`` ran: forget its text, let the next ones in."""
         if not isinstance(update, Update) or update.update_id not in self._in_flight:
             return
-        self.inbox.finish(update.update_id)
+        try:
+            self.inbox.finish(update.update_id)
+            if (self._answered + 1) % PRUNE_EVERY == 0:
+                self.inbox.prune()
+        except StorageError as exc:
+            failed(self.inbox.storage, "Inbox", exc)
         self._release(update.update_id)
         self._answered += 1
-        if self._answered % PRUNE_EVERY == 0:
-            self.inbox.prune()
         self._refill()
         async with self._room:
             self._room.notify_all()

@@ -8,20 +8,27 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.config import Settings
 from bot.conversation.core import Conversation
-from bot.conversation.messages import Incoming, Kind, Reply
+from bot.conversation.messages import Incoming, Kind, Reply, Text, UserState, clean
+from bot.conversation.record import NOT_SAVED, Effect, counted, failed, promised, record
+from bot.conversation.turn import Outcome
+from bot.errors import StorageError
 from bot.knowledge.loader import fingerprint
 from bot.storage.inbox import Inbox
 from bot.storage.sqlite import SQLiteStorage
 from bot.tg.inbox import dump, load
 from bot.tg.render import Outgoing, render
+
+if TYPE_CHECKING:
+    from bot.tg.relay import Relay
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +68,7 @@ class BotService:
         self.username = ""  # learnt in post_init
         self.watched = fingerprint(settings.knowledge_dir)  # for the knowledge watcher
         self.inbox = Inbox(storage)  # durable intake: bot/storage/inbox.py, bot/tg/inbox.py
+        self.relay: Relay | None = None  # the staff chat, when one is set up (handoff)
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
                       replies: list[Reply], raise_errors: bool = False) -> bool:
@@ -76,47 +84,107 @@ class BotService:
                 await send_with_retry(_call(context, chat_id, outgoing[number]))
             except Forbidden:
                 log.info("a user blocked the bot or left the chat; their reminders are removed")
-                self.storage.forget_chat(str(chat_id))
+                try:
+                    self.storage.forget_chat(str(chat_id))
+                except StorageError as exc:
+                    failed(self.storage, "Unsubscribed", exc)
                 if raise_errors:
                     raise
                 return False
             if update_id is not None:
-                self.inbox.mark_sent(update_id, number + 1)
+                try:
+                    self.inbox.mark_sent(update_id, number + 1)
+                except StorageError as exc:
+                    failed(self.storage, "Inbox", exc)
         return True
 
     def incoming(self, update: Update, kind: Kind, **fields: Any) -> Incoming:
-        """The channel-neutral event for an update."""
+        """The channel-neutral event for an update; text that cannot be stored is cleaned."""
         user = update.effective_user
         chat = update.effective_chat
+        for name in ("text", "command", "data"):
+            if name in fields:
+                fields[name] = clean(fields[name])
+        if "args" in fields:
+            fields["args"] = tuple(clean(a) for a in fields["args"])
         return Incoming(
             user=f"tg:{user.id}" if user else f"chat:{chat.id if chat else 0}",
             kind=kind, client_lang=user.language_code if user else None,
-            chat=str(chat.id) if chat else "", now=datetime.now(), **fields)
+            chat=str(chat.id) if chat else "", now=datetime.now(),
+            private=chat is not None and chat.type == ChatType.PRIVATE, **fields)
 
     async def process(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
                       incoming: Incoming) -> None:
-        """Run one incoming event through the core, keep the new state, send the replies.
+        """Run one incoming event through the core and send the replies — durably and
+        answer first.
 
-        The turn's effects, the new state and the planned messages commit together in the
-        inbox's row of the update; the messages are then sent one by one, each counted
-        there. An update handled before a restart is not run again: the rest of its plan
-        is sent (see bot/storage/inbox.py).
+        What the reply confirms (a reminder, /forget, a language) and the new state are
+        stored before it is sent, and the reply says so if that failed; then the planned
+        messages are kept in the inbox's row of the update and sent one by one, each
+        counted there, so that after a crash only the rest of the plan is sent and the
+        turn is not run again (bot/storage/inbox.py); statistics are written after
+        sending. A failing write is counted for /stats, never an error for the user.
         """
         chat = update.effective_chat
-        planned = self.inbox.plan(update.update_id)
+        planned = self._plan_of(update.update_id)
+        counts: list[Effect] = []
         if planned is None:
-            with self.storage.transaction():
-                state = self.storage.get_user(incoming.user)
-                replies, new_state = self.conv.handle(incoming, state)
-                if new_state != state:
-                    self.storage.set_user(incoming.user, new_state)
-                outgoing = render(replies) if chat else []
-                self.inbox.set_plan(update.update_id, dump(outgoing))
-            sent = 0
+            state = self.user_state(incoming.user)
+            outcome = self.conv.outcome(incoming, state)
+            replies = (outcome.replies if self._save(incoming, state, outcome)
+                       else self._not_saved(outcome, state))
+            if self.relay is not None:  # open a case, mirror a message, end a case …
+                replies = [*replies, *await self.relay.perform(context, outcome.effects)]
+            outgoing = render(replies) if chat else []
+            self._keep_plan(update.update_id, outgoing)
+            sent, counts = 0, counted(outcome.effects)
         else:
             outgoing, sent = load(planned[0]), planned[1]
-        if chat:
-            await self._send(context, chat.id, outgoing, update.update_id, sent)
+        try:
+            if chat:
+                await self._send(context, chat.id, outgoing, update.update_id, sent)
+        finally:
+            record(self.storage, counts)
+
+    def _plan_of(self, update_id: int) -> tuple[list[dict[str, Any]], int] | None:
+        """The stored plan of an update handled before a restart (None: run the turn)."""
+        try:
+            return self.inbox.plan(update_id)
+        except StorageError as exc:
+            failed(self.storage, "Inbox", exc)
+            return None
+
+    def _keep_plan(self, update_id: int, outgoing: list[Outgoing]) -> None:
+        try:
+            self.inbox.set_plan(update_id, dump(outgoing))
+        except StorageError as exc:  # the answer still goes out; a crash now repeats the turn
+            failed(self.storage, "Inbox", exc)
+
+    def user_state(self, user: str) -> UserState:
+        """The user's settings; defaults when the database cannot be read."""
+        try:
+            return self.storage.get_user(user)
+        except StorageError as exc:
+            failed(self.storage, "UserState", exc)
+            return UserState()
+
+    def _save(self, incoming: Incoming, state: UserState, outcome: Outcome) -> bool:
+        """Store what the reply confirms; False when the reply would not be true."""
+        ok = record(self.storage, promised(outcome.effects))
+        if outcome.state != state:
+            try:
+                self.storage.set_user(incoming.user, outcome.state)
+            except StorageError as exc:
+                failed(self.storage, "UserState", exc)
+                # only an explicit language choice says "I will answer in …" from now on
+                ok = ok and not (incoming.kind == "button" and outcome.state.lang != state.lang)
+        return ok
+
+    def _not_saved(self, outcome: Outcome, state: UserState) -> list[Reply]:
+        """The honest reply when a promised write failed."""
+        lang = next((r.lang for r in outcome.replies if isinstance(r, Text)),
+                    state.lang or "en")
+        return [Text(self.conv.tr.gettext(lang, NOT_SAVED), lang)]
 
 
 def _call(context: ContextTypes.DEFAULT_TYPE, chat_id: int,

@@ -1,24 +1,31 @@
 """Staff commands in Telegram: /reload /unanswered /handled /stats /gaps /announce.
 
-Only user ids in WELCOME_BOT_ADMINS reach these: the handler is registered with a
-``filters.User`` filter (see ``app.build_application``). Anyone else falls through to the
-ordinary "unknown command" reply from the core, so nothing hints that they exist. Every
-staff action is written to the audit log (storage.audit).
+Only user ids in WELCOME_BOT_ADMINS reach these, and only in a private chat with the bot or
+in the staff chat (WELCOME_BOT_STAFF_CHAT, when set): the handler is registered with
+``staff_filter`` (see ``app.build_application``), so a staff member writing /unanswered in a
+group never posts staff data there. Anyone else, anywhere else, falls through to the
+ordinary "unknown command" handling, so nothing hints that they exist. Edited messages
+never run a command again (``filters.UpdateType.MESSAGE``). Every staff action is written
+to the audit log (storage.audit).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, filters
 
+from bot.config import Settings
 from bot.conversation.events import event_text
 from bot.conversation.messages import Text
+from bot.conversation.record import failed
 from bot.conversation.snapshot import Snapshot
+from bot.errors import StorageError
 from bot.knowledge.loader import fingerprint
 from bot.staff import reports as staff
 from bot.tg.service import BotService, service_of
@@ -28,6 +35,24 @@ log = logging.getLogger(__name__)
 WATCH_SECONDS = 30
 BROADCAST_CONCURRENCY = 25  # the rate limiter keeps the overall pace at 30 messages/s
 StaffCommand = Callable[[BotService, ContextTypes.DEFAULT_TYPE, tuple[str, ...]], Awaitable[str]]
+MAX_DAYS = 3650
+_NUMBER = re.compile(r"#?([0-9]{1,9})")  # ASCII digits only: "²" passes isdigit(), not int()
+
+
+def staff_filter(settings: Settings) -> filters.BaseFilter:
+    """Staff ids, new messages only (an edit never runs a command again), and only in a
+    private chat or the staff chat: staff data never goes into another group."""
+    where: filters.BaseFilter = filters.ChatType.PRIVATE
+    staff_chat = getattr(settings, "staff_chat", None)  # set once handoff adds the setting
+    if staff_chat:
+        where = where | filters.Chat(chat_id=int(staff_chat))
+    return filters.User(user_id=settings.admins) & filters.UpdateType.MESSAGE & where
+
+
+def number(arg: str) -> int | None:
+    """A staff argument such as 7 or #12; None for anything else (², 1e3, 99999999999)."""
+    found = _NUMBER.fullmatch(arg)
+    return int(found.group(1)) if found else None
 
 
 def swap_in(service: BotService) -> tuple[staff.Diff | None, list[str]]:
@@ -52,7 +77,10 @@ async def on_staff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     args = tuple(context.args or ())
     service = service_of(context)
-    service.storage.audit(str(user.id), name, " ".join(args))
+    try:
+        service.storage.audit(str(user.id), name, " ".join(args))
+    except StorageError as exc:
+        failed(service.storage, "audit log", exc)
     reply = await command(service, context, args)
     await service.deliver(context, message.chat_id,
                           [Text(part, "en") for part in reply.split("\n\n\n")])
@@ -86,9 +114,9 @@ async def unanswered(service: BotService, _context: ContextTypes.DEFAULT_TYPE,
 async def handled(service: BotService, _context: ContextTypes.DEFAULT_TYPE,
                   args: tuple[str, ...]) -> str:
     """Mark groups of declined questions as dealt with."""
-    keys = {int(a.lstrip("#")) for a in args if a.lstrip("#").isdigit()}
-    if not keys:
-        return "Usage: /handled NUMBER (the # number shown by /unanswered)"
+    keys = {number(a) for a in args}
+    if not keys or None in keys:
+        return "Usage: /handled NUMBER … (the # numbers shown by /unanswered)"
     groups = [g for g in staff.group_declined(service.storage.declined(500)) if g.key in keys]
     done = service.storage.mark_handled([i for g in groups for i in g.ids])
     return f"Marked {done} question(s) in {len(groups)} group(s) as handled."
@@ -97,7 +125,9 @@ async def handled(service: BotService, _context: ContextTypes.DEFAULT_TYPE,
 async def stats(service: BotService, _context: ContextTypes.DEFAULT_TYPE,
                 args: tuple[str, ...]) -> str:
     """Usage figures for the last N days (default 30)."""
-    days = int(args[0]) if args and args[0].isdigit() and 0 < int(args[0]) <= 3650 else 30
+    days = number(args[0]) if len(args) == 1 else 30 if not args else None
+    if days is None or not 0 < days <= MAX_DAYS:
+        return f"Usage: /stats [DAYS] (a number of days from 1 to {MAX_DAYS}; default 30)"
     return staff.stats(service.storage, days)
 
 
@@ -128,7 +158,10 @@ async def announce(service: BotService, context: ContextTypes.DEFAULT_TYPE,
             counts[await _send_announcement(service, context, chat, text)] += 1
 
     await asyncio.gather(*(one(*s) for s in service.storage.subscribers(event.id)))
-    service.storage.record_announcement(event.id, **counts)
+    try:
+        service.storage.record_announcement(event.id, **counts)
+    except StorageError as exc:  # the messages went out; only the record of it is missing
+        failed(service.storage, "announcements", exc)
     return (f"Announcement of {event.id}: sent {counts['sent']}, skipped {counts['skipped']} "
             f"(blocked the bot), failed {counts['failed']}.")
 

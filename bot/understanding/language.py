@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from importlib import resources
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
+
+from bot.understanding import identifier
 
 # Order matters: it is the order of the language buttons and of fallbacks in reports.
 SUPPORTED: tuple[str, ...] = ("de", "en", "uk", "ru", "ar", "fa", "tr", "fr")
@@ -26,299 +30,23 @@ _TR_ONLY = set("ışğ")
 _FR_HINT = set("éèêàùâîôœç")
 _DE_HINT = set("äöüß")
 
-# Frequent words that tell a pair apart where the letters do not (normalised spelling).
-_UK_WORDS = frozenset(
-    [
-        "що",
-        "як",
-        "чи",
-        "це",
-        "та",
-        "або",
-        "мені",
-        "мене",
-        "де",
-        "треба",
-        "потрібно",
-        "можна",
-        "коли",
-        "скільки",
-        "дитина",
-        "дитини",
-        "хочу",
-        "маю",
-        "я",
-        "ми",
-        "ви",
-        "він",
-        "вона",
-        "вони",
-        "є",
-        "його",
-        "її",
-        "їх",
-        "також",
-        "дуже",
-        "для",
-        "від",
-        "щоб",
-        "тому",
-        "бо",
-        "ще",
-        "вже",
-        "зробити",
-        "отримати",
-        "куди",
-        "який",
-        "яка",
-        "які",
-        "де",
-        "знайти",
-        "допомога",
-        "допоможіть",
-        "будь",
-        "ласка",
-        "працювати",
-        "житло",
-        "квартиру",
-        "мову",
-        "вивчити",
-        "податок",
-    ]
-)
-_RU_WORDS = frozenset(
-    [
-        "что",
-        "как",
-        "или",
-        "это",
-        "мне",
-        "меня",
-        "где",
-        "нужно",
-        "надо",
-        "можно",
-        "когда",
-        "сколько",
-        "ребенок",
-        "ребенка",
-        "хочу",
-        "есть",
-        "его",
-        "ее",
-        "их",
-        "тоже",
-        "очень",
-        "для",
-        "от",
-        "чтобы",
-        "потому",
-        "еще",
-        "уже",
-        "сделать",
-        "получить",
-        "куда",
-        "какой",
-        "какая",
-        "какие",
-        "найти",
-        "помощь",
-        "помогите",
-        "пожалуйста",
-        "работать",
-        "жилье",
-        "квартиру",
-        "язык",
-        "выучить",
-        "налог",
-    ]
-)
-_FA_WORDS = frozenset(
-    [
-        "است",
-        "هست",
-        "نیست",
-        "می",
-        "میخوام",
-        "میخواهم",
-        "را",
-        "رو",
-        "که",
-        "برای",
-        "چی",
-        "چه",
-        "کجا",
-        "کجاست",
-        "چطور",
-        "چگونه",
-        "من",
-        "یه",
-        "باید",
-        "میشه",
-        "میتونم",
-        "کنم",
-        "دارم",
-        "ندارم",
-        "هستم",
-        "بود",
-        "شد",
-        "این",
-        "اون",
-        "آن",
-        "با",
-        "از",
-        "به",
-        "تو",
-        "در",
-        "خیلی",
-    ]
-)
-_AR_WORDS = frozenset(
-    [
-        "في",
-        "هل",
-        "شو",
-        "وين",
-        "بدي",
-        "عندي",
-        "ما",
-        "هو",
-        "هي",
-        "كيف",
-        "كيفية",
-        "اين",
-        "أين",
-        "لازم",
-        "ممكن",
-        "الى",
-        "إلى",
-        "على",
-        "عن",
-        "هذا",
-        "هاي",
-        "هلق",
-        "كتير",
-        "شي",
-        "انا",
-        "أنا",
-        "اريد",
-        "أريد",
-        "ابغى",
-        "عم",
-        "بس",
-        "يعني",
-        "التي",
-        "الذي",
-        "مع",
-        "كان",
-    ]
-)
-# Arabic and Persian written in Latin letters ("Arabizi", "Finglish").
-_ARABIZI_WORDS = frozenset(
-    [
-        "shu",
-        "shou",
-        "sho",
-        "wein",
-        "wen",
-        "wain",
-        "bidi",
-        "baddi",
-        "badi",
-        "3andi",
-        "andi",
-        "mafi",
-        "kif",
-        "keef",
-        "kifak",
-        "ya3ni",
-        "yaani",
-        "inshallah",
-        "mish",
-        "msh",
-        "kteer",
-        "ktir",
-        "ente",
-        "enta",
-        "inta",
-        "bas",
-        "halla",
-        "hala",
-        "shi",
-        "lesh",
-        "leish",
-        "3am",
-        "3ala",
-        "3an",
-        "ma3",
-        "wa7ed",
-        "7abibi",
-        "mnih",
-        "mni7",
-        "la2",
-        "ba3d",
-    ]
-)
-_FINGLISH_WORDS = frozenset(
-    [
-        "man",
-        "mikham",
-        "mikhay",
-        "mikhad",
-        "chetor",
-        "chetori",
-        "koja",
-        "kojast",
-        "chi",
-        "chera",
-        "agar",
-        "bayad",
-        "mitunam",
-        "mitoonam",
-        "mishe",
-        "konam",
-        "bezanam",
-        "bezan",
-        "baraye",
-        "nist",
-        "khob",
-        "khoobi",
-        "salam",
-        "mamnoon",
-        "lotfan",
-        "kheili",
-        "kheyli",
-        "chejuri",
-        "daram",
-        "nadaram",
-        "hastam",
-        "shod",
-        "tasadof",
-        "zang",
-        "mikonam",
-        "chikar",
-        "chekar",
-        "kojaye",
-        "midoonam",
-        "midunam",
-    ]
-)
-# Russian and Ukrainian typed in Latin letters: frequent words that differ between them
-# ("kak/yak", "gde/de", "mozhno/mozhna"). German/English look-alikes are left out.
-_RU_LATIN_WORDS = frozenset(
-    "kak gde mozhno nuzhno nuzhen nuzhna pomogite pozhaluysta pozhalujsta pozhalusta spasibo "
-    "chto shto kogda skolko skoka menya mne eto kuda pochemu ochen tozhe rabotu rabota "
-    "kvartiru vrach vracha nado khochu hochu zdravstvuyte zdravstvujte privet sdelat "
-    "poluchit mogu nemetskiy nemeckij nemeckiy besplatno gde-to esli nuzhen nashel nashla "
-    "kakie kakoy kakoj mozhet byt v-iene iene jene jena-e propisatsya zapisatsya "
-    "ya-ne ne-znayu znayu sprosit rebenka detey rebenok yazyk yazyka uchit".split())
-_UK_LATIN_WORDS = frozenset(
-    "yak mozhna potribno treba potriben potribna dopomozhit dopomozhy bud laska budlaska "
-    "dyakuyu diakuiu shcho shcho-to koly skilky skiky mene meni tse kudy chomu duzhe tezh "
-    "robotu robota kvartyru likar likarya khochu vitayu pryvit zrobyty otrymaty mozhu "
-    "nimetsku nimetskoyu nimetska bezkoshtovno yakshcho znayshov znayshla yaki yakyy yakyi "
-    "mozhe buty yeni yena zareiestruvatysia zaresstruvatys zapysatysia ne-znayu znayu "
-    "zapytaty dytyny ditey dytyna movu movy vchyty ukrainskoiu ukrayinskoyu".split())
+# Frequent words that tell a pair apart where the letters do not (normalised spelling),
+# and Arabic, Persian, Russian and Ukrainian typed in Latin letters: see words.json.
+WORDS_FILE = "words.json"
+
+
+def read_words() -> dict[str, frozenset[str]]:
+    """The shipped word lists, by list name (``uk``, ``ru-latin`` …)."""
+    text = resources.files(__package__).joinpath(WORDS_FILE).read_text("utf-8")
+    return {name: frozenset(words) for name, words in json.loads(text).items()
+            if isinstance(words, list)}
+
+
+_LISTS = read_words()
+_UK_WORDS, _RU_WORDS = _LISTS["uk"], _LISTS["ru"]
+_FA_WORDS, _AR_WORDS = _LISTS["fa"], _LISTS["ar"]
+_ARABIZI_WORDS, _FINGLISH_WORDS = _LISTS["arabizi"], _LISTS["finglish"]
+_RU_LATIN_WORDS, _UK_LATIN_WORDS = _LISTS["ru-latin"], _LISTS["uk-latin"]
 _ARABIZI_DIGIT = re.compile(r"[a-z]+[2375][a-z]|[2375][a-z]{2,}|[a-z]{2,}[2375]\b")
 _URL = re.compile(r"(https?://|www\.)\S+|\S+@\S+")
 _WORD = re.compile(r"[^\W_]+")
@@ -349,11 +77,13 @@ def negotiate(code: str | None) -> str | None:
     return locale.language if locale.language in SUPPORTED else None
 
 
-@lru_cache(maxsize=1)
-def _identifier(langs: tuple[str, ...] = SUPPORTED):
-    from py3langid.langid import _load_identifier
+def preload() -> None:
+    """Start loading the statistical model in the background (it takes a while)."""
+    identifier.preload(SUPPORTED)
 
-    return _load_identifier(norm_probs=True, langs=list(langs))
+
+def _identifier() -> Any:
+    return identifier.identifier(SUPPORTED)
 
 
 def _langid_rank(text: str, choices: tuple[str, ...]) -> list[tuple[str, float]]:

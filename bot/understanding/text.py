@@ -20,21 +20,34 @@ _ARABIC_LETTERS = str.maketrans({
 _LATIN_EXTRA = str.maketrans({"ß": "ss", "ı": "i", "ø": "o", "æ": "ae", "œ": "oe", "ё": "е"})
 # Apostrophes inside words (Ukrainian м'ясо, French l'Anmeldung) are dropped or split.
 _APOSTROPHES = "'’ʼ`´‘"
+_APOSTROPHE = re.compile("[" + _APOSTROPHES + "]")
+_ELISION = re.compile(r"\b([ldjmnstcq]|qu)[" + _APOSTROPHES + r"](?=\w)")
+_LATIN_EXTRA_CHARS = re.compile("[ßıøæœё]")
+_ARABIC_BLOCK = re.compile("[\u0600-\u06ff]")  # every character the Arabic steps change
 _NON_WORD = re.compile(r"[^\w§]+")
 _SECTION = re.compile(r"§\s*(\d)")
 _ZW = re.compile("[\u200b-\u200f\u2066-\u2069\u202a-\u202e\ufeff]")
 
 
+# A run of non-ASCII characters right after a Latin letter: only there can a mark go.
+_AFTER_LATIN = re.compile(r"(?<=[a-z])[^\x00-\x7f]+")
+
+
+def _drop_leading_marks(found: re.Match[str]) -> str:
+    run = found.group()
+    n = 0
+    while n < len(run) and unicodedata.combining(run[n]):
+        n += 1
+    return run[n:]
+
+
 def _strip_latin_marks(text: str) -> str:
-    """Drop accents from Latin letters only; Cyrillic й/ї and Arabic letters stay intact."""
-    out = []
-    for ch in unicodedata.normalize("NFD", text):
-        if unicodedata.combining(ch):
-            base = out[-1] if out else ""
-            if "a" <= base <= "z":
-                continue
-        out.append(ch)
-    return unicodedata.normalize("NFC", "".join(out))
+    """Drop accents from Latin letters only; Cyrillic й/ї and Arabic letters stay intact.
+
+    The combining marks directly after a letter a–z go; marks after any other letter stay.
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _AFTER_LATIN.sub(_drop_leading_marks, decomposed))
 
 
 @lru_cache(maxsize=65536)
@@ -47,13 +60,19 @@ def normalize(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text).casefold()
     text = _ZW.sub(" ", text).replace("\u200c", " ")
-    text = text.translate(_LATIN_EXTRA)
-    text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
-    text = _strip_latin_marks(text)
-    # French/Italian elision (l'anmeldung, d'un) splits; Ukrainian apostrophe (м'ясо) joins.
-    text = re.sub(r"\b([ldjmnstcq]|qu)[" + _APOSTROPHES + r"](?=\w)", r"\1 ", text)
-    text = re.sub("[" + _APOSTROPHES + "]", "", text)
-    text = _SECTION.sub(r"§ \1", text)
+    # Each step below runs only where it can change something (a quick scan decides).
+    if _LATIN_EXTRA_CHARS.search(text):
+        text = text.translate(_LATIN_EXTRA)
+    if _ARABIC_BLOCK.search(text):
+        text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
+    if not text.isascii():
+        text = _strip_latin_marks(text)
+    if _APOSTROPHE.search(text):
+        # French/Italian elision (l'anmeldung, d'un) splits; Ukrainian apostrophe (м'ясо)
+        # joins.
+        text = _APOSTROPHE.sub("", _ELISION.sub(r"\1 ", text))
+    if "§" in text:
+        text = _SECTION.sub(r"§ \1", text)
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     return " ".join(text.split())
 
@@ -86,6 +105,34 @@ def stem(token: str) -> str:
         if token.endswith(suffix) and len(token) - len(suffix) >= 3:
             return token[: -len(suffix)]
     return token
+
+
+def index_tokens(text: str) -> tuple[str, ...]:
+    """``match_tokens`` without its own cache, for the knowledge base's texts: each is read
+    once per build (the loader has already normalised most of them)."""
+    return tuple(stem(t) for t in normalize(text).split())
+
+
+class WordTokens:
+    """``index_tokens`` for many texts that share words, each space-separated part once
+    (for a knowledge base too large for the normalisation cache).
+
+    Exact: no step of ``normalize`` acts across a plain space (it is never composed, cased,
+    elided or stripped), so a text's tokens are its parts' tokens in order.
+    """
+
+    def __init__(self) -> None:
+        self._parts: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, text: str) -> tuple[str, ...]:
+        parts = self._parts
+        found: list[str] = []
+        for part in text.split(" "):
+            known = parts.get(part)
+            if known is None:
+                known = parts[part] = tuple(stem(t) for t in normalize.__wrapped__(part).split())
+            found.extend(known)
+        return tuple(found)
 
 
 @lru_cache(maxsize=65536)

@@ -214,14 +214,14 @@ async def test_per_user_order_and_concurrency(fake: FakeBotAPI, bot) -> None:
 
 async def test_a_failing_update_gets_an_apology_and_others_go_on(fake: FakeBotAPI, bot) -> None:
     service = bot.bot_data["service"]
-    original = service.conv.handle
+    original = service.conv.outcome
 
     def flaky(incoming, state):
         if incoming.text == "boom":
             raise RuntimeError("simulated bug")
         return original(incoming, state)
 
-    service.conv.handle = flaky
+    service.conv.outcome = flaky
     fake.push_message(801, "boom", language_code="en")
     fake.push_message(802, "/help", language_code="en")
     apology = await fake.wait_for_sent(801, 1)

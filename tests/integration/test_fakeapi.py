@@ -352,7 +352,7 @@ async def test_transport_errors(fake: FakeBotAPI) -> None:
 
 
 @pytest.mark.parametrize("method", ["doesNotExist", "editMessageText", "sendPhoto",
-                                    "getWebhookInfo", "createForumTopic"])
+                                    "getWebhookInfo", "editForumTopic"])
 async def test_unknown_methods_get_a_bot_api_404(fake: FakeBotAPI, method: str) -> None:
     async with httpx.AsyncClient() as client:
         answer = await client.post(f"{fake.base_url}{TOKEN}/{method}", data={"chat_id": USER})
@@ -373,7 +373,7 @@ def test_the_fake_answers_exactly_the_methods_the_bot_needs() -> None:
     assert set(METHODS) == {
         "getMe", "getUpdates", "setWebhook", "deleteWebhook", "setMyCommands",
         "setMyDescription", "setMyShortDescription", "sendMessage", "sendVenue",
-        "answerCallbackQuery"}
+        "answerCallbackQuery", "createForumTopic", "closeForumTopic"}
 
 
 async def test_wrong_token_fails_initialize(fake: FakeBotAPI) -> None:

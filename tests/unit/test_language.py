@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
+from importlib import resources
+
 import pytest
 
-from bot.understanding.language import detect, endonym, negotiate
+from bot.understanding.language import _WORD, WORDS_FILE, detect, endonym, negotiate, read_words
+from bot.understanding.text import normalize
 
 GERMAN_TERMS = frozenset({"anmeldung", "auslanderbehorde", "fiktionsbescheinigung", "jobcenter"})
 
@@ -55,3 +61,39 @@ def test_endonyms() -> None:
 )
 def test_negotiate(tag: str | None, expected: str | None) -> None:
     assert negotiate(tag) == expected
+
+
+SCRIPT_LISTS = ("uk", "ru", "fa", "ar")  # compared with the message's words as written
+LATIN_LISTS = ("arabizi", "finglish", "ru-latin", "uk-latin")  # with its folded words
+
+
+def test_word_lists_are_shipped_and_complete() -> None:
+    lists = read_words()
+    assert set(lists) == {*SCRIPT_LISTS, *LATIN_LISTS}
+    assert all(len(words) >= 30 for words in lists.values())
+
+
+@pytest.mark.parametrize("name", [*SCRIPT_LISTS, *LATIN_LISTS])
+def test_every_listed_word_survives_the_tokenizer(name: str) -> None:
+    """A word detection can never see (two tokens, other case, unfolded) is dead weight."""
+    words = json.loads(resources.files("bot.understanding").joinpath(WORDS_FILE)
+                       .read_text("utf-8"))[name]
+    assert len(words) == len(set(words)), "a word is listed twice"
+    for word in words:
+        if name in SCRIPT_LISTS:
+            seen = _WORD.findall(unicodedata.normalize("NFKC", word).casefold())
+        else:
+            seen = re.findall(r"[a-z0-9]+", normalize(word))
+        assert seen == [word], word
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("ne znayu gde mozhno poluchit kvartiru", "ru"),
+        ("ne znayu de mozhna otrymaty kvartyru", "uk"),
+        ("shcho robyty yakshcho potribno likarya", "uk"),
+    ],
+)
+def test_russian_and_ukrainian_in_latin_letters(text: str, lang: str) -> None:
+    assert detect(text).lang == lang

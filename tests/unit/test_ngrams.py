@@ -49,3 +49,34 @@ def test_posterior_is_a_distribution_and_temperature_softens_it() -> None:
 def test_empty_training_set_builds() -> None:
     empty = NgramModel([], [], 3)
     assert empty.loglik(match_tokens("anmeldung")) is None
+
+
+def test_the_model_is_the_same_however_it_is_cut(monkeypatch) -> None:
+    """Chunks end where the entry changes, so every sum is made in the same order."""
+    import bot.understanding.ngrams as ngrams
+
+    whole = model()
+    monkeypatch.setattr(ngrams, "CHUNK_GRAMS", 1)
+    cut = model()
+    sizes = cut._grams.sizes([match_tokens(t) for t, _ in DOCS])
+    assert ngrams._chunks(sizes, [c for _, c in DOCS]) == [(0, 3), (3, 6)]
+    for name in ("_classes", "_weights", "_indptr", "_lognorm", "_idf"):
+        assert np.array_equal(getattr(whole, name), getattr(cut, name)), name
+    for text in ("anmeldungstermin", "welcome", "xyzzy begrüßung"):
+        assert np.array_equal(whole.loglik(match_tokens(text)), cut.loglik(match_tokens(text)))
+
+
+def test_unknown_words_are_looked_up_by_their_grams() -> None:
+    m = model()
+    known = m.loglik(("anmeldung",))
+    assert known is not None
+    # a word seen in training and the same word unseen (a new spelling) share grams
+    assert m.loglik(("anmeldungen",)) is not None
+    assert m.loglik(("anmeldung", "qqqq")) is not None
+    assert np.array_equal(m.loglik(("anmeldung",)), known)  # cached look-ups change nothing
+
+
+def test_gram_counts_per_variant() -> None:
+    m = model()
+    docs = [match_tokens(t) for t, _ in DOCS]
+    assert list(m._grams.sizes(docs)) == [sum(len(grams(w)) for w in d) for d in docs]

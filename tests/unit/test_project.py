@@ -46,31 +46,39 @@ def test_shipped_knowledge_has_no_warnings(project_kb) -> None:
     assert [str(w) for w in project_kb.warnings] == []
 
 
-def test_every_phone_and_email_has_a_source(project_kb) -> None:
-    sourced_phones, sourced_emails = set(), set()
-    for contact in project_kb.contacts.values():
+def sourced_contacts(kb) -> tuple[set[str], set[str]]:
+    """Phones and e-mails of contacts that cite a source and are not marked unverified."""
+    phones, emails = set(), set()
+    for contact in kb.contacts.values():
         if contact.phone or contact.email:
             assert contact.source, f"contact {contact.id} has a phone or e-mail but no source"
-        if contact.phone:
-            sourced_phones.add(digits(contact.phone))
-        if contact.email:
-            sourced_emails.add(contact.email.lower())
-    for note_owner in project_kb.contacts.values():
-        for note in note_owner.hours_note.values():
+        if contact.phone and "phone" not in contact.unverified:
+            phones.add(digits(contact.phone))
+        if contact.email and "email" not in contact.unverified:
+            emails.add(contact.email.lower())
+        for note in contact.hours_note.values():
             for number in PHONE.findall(note):
                 if len(digits(number)) >= 5:
-                    assert note_owner.source, f"{note_owner.id}: number {number} unsourced"
-                    sourced_phones.add(digits(number))
+                    assert contact.source, f"{contact.id}: number {number} unsourced"
+                    phones.add(digits(number))
+    return phones, emails
+
+
+def test_every_phone_and_email_in_an_answer_has_a_confirmed_source(project_kb) -> None:
+    phones, emails = sourced_contacts(project_kb)
     for entry in project_kb.entries.values():
         for lang, text in entry.texts.items():
-            for number in PHONE.findall(text.answer):
-                if len(digits(number)) < 5 or re.fullmatch(r"\d{4}", number.strip()):
-                    continue  # years, section numbers, prices
-                assert digits(number) in sourced_phones, (
+            numbers = [n for n in PHONE.findall(text.answer)  # not years, §§ or prices
+                       if len(digits(n)) >= 5 and not re.fullmatch(r"\d{4}", n.strip())]
+            for number in numbers:
+                assert digits(number) in phones, (
                     f"{entry.id} {lang}: phone {number} is in no sourced contact")
             for email in EMAIL.findall(text.answer):
-                assert email.lower() in sourced_emails, (
+                assert email.lower() in emails, (
                     f"{entry.id} {lang}: e-mail {email} is in no sourced contact")
+
+
+def test_not_covered_hints_carry_no_contact_details(project_kb) -> None:
     for kind in project_kb.not_covered.values():
         for lang, hint in kind.hints.items():
             assert not EMAIL.search(hint) and not re.search(r"https?://", hint), kind.id
@@ -135,4 +143,11 @@ def test_ruff_is_clean() -> None:
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
     result = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True,
                             check=False)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_mypy_is_clean() -> None:
+    """Types are checked like lint (pyproject: disallow_untyped_defs); cached after a first run."""
+    mypy = shutil.which("mypy") or str(Path(sys.executable).parent / "mypy")
+    result = subprocess.run([mypy], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout[-3000:]

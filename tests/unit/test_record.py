@@ -48,8 +48,8 @@ def test_an_answered_question_is_only_counted(core: Conversation) -> None:
 
 
 @pytest.mark.parametrize(("data", "effect"), [
-    ("fb:registration:1|de", Voted("registration", "de", True)),
-    ("fb:registration:0", Voted("registration", "en", False)),
+    ("fb:registration:1|de", Voted("registration", "de", True, "u1")),
+    ("fb:registration:0", Voted("registration", "en", False, "u1")),
     ("sub:welcome-day-test", Subscribed("u1", "1", "welcome-day-test", "en")),
     ("unsub:welcome-day-test", Unsubscribed("u1", "welcome-day-test")),
 ])
@@ -75,7 +75,7 @@ def test_forget_is_an_effect(core: Conversation) -> None:
 def test_record_writes_in_order_and_scrubs(storage: SQLiteStorage) -> None:
     record(storage, [Declined("call me: 0176 1234567, a@b.de", "de", "registration"),
                      Asked("de", "student", "decline", None),
-                     Voted("registration", "de", True),
+                     Voted("registration", "de", True, "u1"),
                      Subscribed("u1", "1", "ev", "de")])
     (_id, _day, lang, text, closest), = storage.declined()
     assert (lang, closest) == ("de", "registration")

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.understanding.text import clip, normalize, tokens
+from bot.understanding.text import (
+    WordTokens,
+    clip,
+    index_tokens,
+    match_tokens,
+    normalize,
+    tokens,
+)
 
 
 @pytest.mark.parametrize(
@@ -44,3 +51,31 @@ def test_tokens_and_clip() -> None:
 def test_normalize_long_and_control_input() -> None:
     text = "Anmeldung " * 1000 + "\x07\x1b[31m"
     assert normalize(text).split()[0] == "anmeldung"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("Café naïve", "cafe naive"), ("Ausländerbehörde", "auslanderbehorde"),
+     ("й ї ё", "й ї е"), ("a\u0301\u0301b", "ab"), ("и\u0306", "й"),
+     ("z\u0300\u05b0", "z"), ("ا\u0301", "ا"), ("\u0301a", "a")],
+)
+def test_accents_go_from_latin_letters_only(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_index_tokens_are_match_tokens_without_the_cache() -> None:
+    for text in ("Wo melde ich meine Wohnung an?", "والسكن بالسكن", "l'Anmeldung § 5"):
+        assert index_tokens(text) == match_tokens(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Wo melde ich meine Wohnung an?", "§ 5 §5 §  5", "l' anmeldung l'anmeldung d’un",
+     "a \u0301b", "e\u0301 \u0301", "x\u2002y z", "ЁЛКА Ǆ ﬁ", "a  b   c ", " ", "",
+     "و السكن", "Straße\u200cx", "_a_ b_", "мій чоловік мене б'є"],
+)
+def test_word_tokens_are_index_tokens(text: str) -> None:
+    """Tokenizing part by part (shared words once) gives the same tokens as the whole."""
+    cached = WordTokens()
+    assert cached(text) == index_tokens(text)
+    assert cached(text) == index_tokens(text)  # and again from the cache
