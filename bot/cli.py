@@ -26,7 +26,7 @@ from bot.i18n import default_translator
 from bot.knowledge.loader import KnowledgeBase, default_directory, load
 from bot.storage import backup as backups
 from bot.storage.sqlite import DB_NAME, SQLiteStorage
-from bot.understanding.language import SUPPORTED
+from bot.understanding.language import SUPPORTED, asked_in
 
 DATA_DIR_HELP = "where the database lives (default: $WELCOME_BOT_DATA_DIR or ./data)"
 
@@ -126,6 +126,8 @@ def answer_json(conv: Conversation, text: str, lang: str | None = None) -> dict:
         "confidence": round(float(match.confidence), 3),
         "suggestions": list(match.suggestions), "answer": plain(replies),
         "contacts": [r.contact for r in replies if isinstance(r, Card) and r.contact],
+        "asked_in": asked_in(text, conv.snapshot.index.ignore),
+        "kind": match.kind or match.not_covered,
     }
 
 
@@ -201,7 +203,9 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     examples = sum(len(q) for kind in kb.not_covered.values() for q in kind.questions.values())
     out.write(f"OK: {len(kb.entries)} entries, {len(kb.contacts)} contacts, "
               f"{len(kb.events)} events, {len(kb.not_covered)} kinds of questions not covered "
-              f"({examples} examples), {len(kb.warnings)} warning(s).\n")
+              f"({examples} examples), {len(kb.smalltalk)} kinds of small talk "
+              f"({sum(len(x) for k in kb.smalltalk.values() for x in k.examples.values())} "
+              f"examples), {len(kb.warnings)} warning(s).\n")
     if overdue:
         out.write(f"FAILED: {len(overdue)} legal entr{'y' if len(overdue) == 1 else 'ies'} "
                   "overdue for review (the bot still serves them; see above).\n")
@@ -255,6 +259,10 @@ def export(kb: KnowledgeBase) -> dict:
             "id": k.id, "hint": dict(k.hints),
             "questions": {lang: list(q) for lang, q in k.questions.items()},
         } for k in kb.not_covered.values()],
+        "smalltalk": [{
+            "kind": k.kind, "reply": dict(k.replies),
+            "examples": {lang: list(x) for lang, x in k.examples.items()},
+        } for k in kb.smalltalk.values()],
     }
 
 

@@ -60,12 +60,23 @@ def reply_for(kb: KnowledgeBase, tr: Translator, match: Match, lang: str,
     _ = partial(tr.gettext, lang)
     if match.decision == "handoff":  # asked for a person (with a staff chat: handoff.ask)
         return person_fallback(kb, tr, lang, group)
+    if match.decision == "smalltalk":
+        return smalltalk(kb, tr, match, lang)
     kind = reply_kind(kb, match)
     if kind == "answer" and match.entry is not None:
         return _answered(kb, tr, match, kb.entries[match.entry], lang, group)
     if kind == "suggest":
         return [suggestions(kb, lang, match.suggestions, _("Did you mean…"))]
     return _declined(kb, tr, match, lang, group, person)
+
+
+def smalltalk(kb: KnowledgeBase, tr: Translator, match: Match, lang: str) -> list[Reply]:
+    """The small-talk kind's short reply, leading on to the topics."""
+    _ = partial(tr.gettext, lang)
+    kind = kb.smalltalk.get(match.kind or "")
+    text = kind.reply(lang) if kind else ""
+    rows: tuple[tuple[Button, ...], ...] = ((Button(_("Topics"), encode(ShowMenu())),),)
+    return [Text(text or _("You can also choose a topic:"), lang, rows)]
 
 
 def _answered(kb: KnowledgeBase, tr: Translator, match: Match, entry: Entry,
@@ -114,6 +125,9 @@ def person_fallback(kb: KnowledgeBase, tr: Translator, lang: str,
     """Someone asks for a person and no staff chat can take it: the contact that fits
     them — never an empty reply."""
     found = a_person(kb, tr, lang, group)
+    kind = kb.smalltalk.get("person")
+    if found and kind and kind.reply(lang):
+        return [Text(kind.reply(lang), lang), *found[1:]]  # the kind's line, then the card
     if found:
         return found
     _ = partial(tr.gettext, lang)

@@ -181,3 +181,9 @@ def _fold(word: str) -> str:
     from bot.understanding.text import normalize
 
     return normalize(word)
+
+
+def asked_in(text: str, ignore: frozenset[str] = frozenset()) -> str | None:
+    """The language a message is written in (ISO 639-1), or None when unsure."""
+    found = detect(text, ignore)
+    return found.lang if found.confidence >= DETECT_CONFIDENT else None

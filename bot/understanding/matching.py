@@ -30,7 +30,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import KnowledgeBase
-from bot.understanding import diskcache, heap, language, vocabulary
+from bot.understanding import diskcache, heap, language, smalltalk, vocabulary
 from bot.understanding.emergency import is_emergency
 from bot.understanding.ngrams import FloatArray, NgramModel, posterior
 from bot.understanding.policy import (
@@ -63,6 +63,7 @@ class Index:
     def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None,
                  calibration: Calibration | None = None) -> None:
         self.kb = kb
+        self.smalltalk = smalltalk.SmallTalkIndex(kb.smalltalk)
         self.thresholds = thresholds or Thresholds()
         self.calibration = calibration or Calibration()
         self.emergency_id = next((e.id for e in kb.entries.values() if e.emergency), None)
@@ -92,13 +93,14 @@ class Index:
         index = diskcache.cached("index", diskcache.key_of(vocabulary.fingerprint(kb)),
                                  lambda: cls(kb), cls)
         index.kb = kb  # the texts the index was built from are identical (the key)
+        index.smalltalk = smalltalk.SmallTalkIndex(kb.smalltalk)
         language.preload()  # a build started it already, at the moment that keeps the peak low
         return index
 
     def __getstate__(self) -> dict[str, object]:
         """What the disk cache keeps: the built structures, not the knowledge base."""
         state = dict(self.__dict__)
-        del state["kb"], state["_expand"]
+        del state["kb"], state["_expand"], state["smalltalk"]
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -224,7 +226,8 @@ class Index:
         candidates = self.rank(text, lang)
         emergency = bool(self.emergency_id) and is_emergency(text)
         facts = evidence(candidates, self.kb.entries, self.calibration, emergency)
-        return decide(facts, self.kb.entries, self.emergency_id, self.thresholds)
+        verdict = decide(facts, self.kb.entries, self.emergency_id, self.thresholds)
+        return smalltalk.decide(self.smalltalk.classify(text), verdict)
 
 
 def _common_prefix(a: str, b: str) -> str:

@@ -38,7 +38,7 @@ def test_ask_json_contract() -> None:
     assert code == 0
     data = json.loads(out)
     assert set(data) == {"text", "lang", "decision", "entry", "confidence", "suggestions",
-                         "answer", "contacts"}
+                         "answer", "contacts", "asked_in", "kind"}
     assert data["lang"] == "de" and data["decision"] == "answer"
     assert data["entry"] == "registration" and data["contacts"] == ["buergerservice"]
     assert "zwei Wochen" in data["answer"] and "+49 3641 49-3800" in data["answer"]

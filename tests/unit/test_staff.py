@@ -207,7 +207,7 @@ def test_diff_counts_contacts_events_and_not_covered(small_kb: KnowledgeBase) ->
     new = dataclasses.replace(small_kb, contacts=contacts, events=events, not_covered={})
     changes = reports.diff(small_kb, new)
     assert changes.other == 2 + 1 + len(small_kb.not_covered)
-    assert changes.describe() == f"contacts/events/not-covered changed: {changes.other}"
+    assert changes.describe() == f"contacts/events/not-covered/small talk changed: {changes.other}"
 
 
 def test_diff_of_the_same_knowledge_is_empty(small_kb: KnowledgeBase) -> None:
