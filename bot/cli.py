@@ -26,7 +26,8 @@ from bot.i18n import default_translator
 from bot.knowledge.loader import KnowledgeBase, default_directory, load
 from bot.storage import backup as backups
 from bot.storage.sqlite import DB_NAME, SQLiteStorage
-from bot.understanding.language import SUPPORTED, asked_in
+from bot.understanding.foreign import asked_in
+from bot.understanding.language import SUPPORTED
 
 DATA_DIR_HELP = "where the database lives (default: $WELCOME_BOT_DATA_DIR or ./data)"
 

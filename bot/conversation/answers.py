@@ -12,11 +12,19 @@ from typing import Literal
 
 from bot.conversation import cards
 from bot.conversation.actions import AskPerson, MoreContacts, ShowMenu, ShowTopic, Vote, encode
+from bot.conversation.menus import language_picker
 from bot.conversation.messages import Button, Reply, Text, UserState
 from bot.conversation.snapshot import Snapshot
 from bot.i18n import Translator
 from bot.knowledge.loader import Contact, Entry, KnowledgeBase
-from bot.understanding.language import DETECT_CONFIDENT, detect, endonym, negotiate
+from bot.understanding.foreign import identify
+from bot.understanding.language import (
+    DETECT_CONFIDENT,
+    FALLBACK,
+    SUPPORTED,
+    endonym,
+    negotiate,
+)
 from bot.understanding.matching import Match
 
 WELCOME_CONTACT = "welcome-center"  # the person named when fallback.yaml names nobody
@@ -37,12 +45,27 @@ def answer(snap: Snapshot, tr: Translator, text: str, state: UserState,
     declined question gets the "Ask a person" button (a staff chat is set up).
     """
     question = text[:MAX_QUESTION]
-    found = detect(question, snap.index.ignore)
+    found = identify(question, snap.index.ignore)
     sure = found.confidence >= DETECT_CONFIDENT
     fallback = state.lang or negotiate(client_lang)
+    if sure and found.lang not in SUPPORTED:  # a language the bot does not speak (yet)
+        lang = lang or fallback or FALLBACK
+        match = snap.index.match(question, "")
+        replies = reply_for(snap.kb, tr, match, lang, state.group, person)
+        return lang, match, [unsupported_note(tr, lang), *replies]
     lang = lang or (found.lang if sure or not fallback else fallback)
     match = snap.index.match(question, found.lang if sure else "")
     return lang, match, reply_for(snap.kb, tr, match, lang, state.group, person)
+
+
+def unsupported_note(tr: Translator, lang: str) -> Text:
+    """One line naming the languages the bot reads (each in itself), with their buttons."""
+    _ = partial(tr.gettext, lang)
+    picker = language_picker(tr, lang)
+    names = ", ".join(endonym(code) for code in SUPPORTED)
+    # I18N: {languages} lists the supported languages, each named in itself
+    return Text(_("I can read {languages}. Choose your language, or write in one of "
+                  "them:").format(languages=names), lang, picker.buttons)
 
 
 def reply_kind(kb: KnowledgeBase, match: Match) -> ReplyKind:

@@ -182,8 +182,3 @@ def _fold(word: str) -> str:
 
     return normalize(word)
 
-
-def asked_in(text: str, ignore: frozenset[str] = frozenset()) -> str | None:
-    """The language a message is written in (ISO 639-1), or None when unsure."""
-    found = detect(text, ignore)
-    return found.lang if found.confidence >= DETECT_CONFIDENT else None

@@ -31,6 +31,13 @@ LOOSE_SHARE = 0.8
 ENTRY_SURE = 0.97  # an answer this sure beside a person word: a question about that topic
 ENTRY_CLEAR = 0.75  # an answer this confident is a question, whatever the small talk
 PERSON_SIMILAR = 80  # a person example this close (partial token match) inside any message
+# Beginnings of words that say the person is wanted (real, talk, call back …): with a
+# person word, a request even beside a clearly matched topic.
+PERSON_MARKERS = (
+    "echt", "richtig", "sprechen", "reden", "zuruckruf", "real", "actual", "speak", "talk",
+    "живий", "живою", "поговор", "живой", "живым", "vrai", "parler", "gercek", "konus",
+    "واقعی", "صحبت", "حرف", "حقيقي", "اتحدث", "احکی", "احجی",
+)
 PERSON_WORDS_MAX = 12  # a longer message that names a person tells a story: a question
 # Beginnings of words that name a person to talk to (normalised spelling), per language:
 # one of them in a message that is not about the bot itself asks for a person.
@@ -38,8 +45,9 @@ PERSON_WORDS = (
     "mensch", "personlich", "mitarbeiter", "berater", "ansprechpartner", "jemand", "echte person",
     "human", "real person", "staff", "agent", "advisor", "adviser", "operator", "employee",
     "representative", "someone", "somebody", "actual person",
-    "людин", "людьм", "працівник", "консультант", "оператор", "співробітник", "кимось",
-    "когось", "человек", "сотрудник", "кем нибудь", "кемто", "лично", "особисто", "живий",
+    "людин", "людьм", "працівником", "працівника", "працівнику", "консультант", "оператор",
+    "співробітником", "співробітника", "кимось", "когось", "особисто", "живий",
+    "человек", "сотрудником", "сотрудника", "сотруднику", "кем нибудь", "кемто", "лично",
     "живой", "живого",
     "موظف", "انسان", "مستشار", "بشخص", "لشخص", "احد",
     "ادم", "کارمند", "مشاور", "اپراتور", "کسی", "یکی",
@@ -94,6 +102,8 @@ class SmallTalkIndex:
         best = int(np.argmax(scores))
         short = len(words) <= PERSON_WORDS_MAX
         person = 100.0 if short and _names_person(folded) else 0.0
+        if person and any(" " + m in " " + folded for m in PERSON_MARKERS):
+            person = 101.0  # named and wanted: a request whatever topic comes with it
         if self.person and short and not person:
             found = process.extractOne(folded, self.person, scorer=fuzz.token_set_ratio)
             person = float(found[1]) if found else 0.0
@@ -147,7 +157,8 @@ def decide(found: Verdict, match: Match) -> Match:
     if match.emergency:
         return match
     inside = (found.person >= PERSON_SIMILAR and (found.kind == PERSON or found.score < SIMILAR)
-              and not (match.decision == "answer" and match.confidence >= ENTRY_SURE))
+              and (found.person > 100 or not (match.decision == "answer"
+                                               and match.confidence >= ENTRY_SURE)))
     if inside or (found.kind == PERSON and is_smalltalk(found, match)):
         related = tuple(c for c in ((match.entry,) if match.entry else ()) + match.suggestions)
         return replace(match, decision="handoff", entry=None, suggestions=related[:2],
