@@ -109,7 +109,10 @@ def _answered(kb: KnowledgeBase, tr: Translator, match: Match, entry: Entry,
     if match.emergency and not entry.emergency:
         replies.insert(0, Text(_("If someone is in danger right now: call 112 (ambulance, "
                                  "fire brigade) or 110 (police)."), lang))
-    if match.suggestions:
+    if match.also:  # a second question in the message: its topic right under the answer
+        # I18N: above a button for the second question of a message that asked two
+        replies.insert(1, suggestions(kb, lang, match.suggestions, _("You also asked about:")))
+    elif match.suggestions:
         heading = (_("If your question was about something else:") if match.emergency
                    else _("Related topics:"))
         replies.append(suggestions(kb, lang, match.suggestions, heading))

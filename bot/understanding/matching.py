@@ -30,7 +30,15 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import KnowledgeBase
-from bot.understanding import diskcache, foreign, heap, language, smalltalk, vocabulary
+from bot.understanding import (
+    diskcache,
+    foreign,
+    heap,
+    language,
+    smalltalk,
+    topics,
+    vocabulary,
+)
 from bot.understanding.emergency import is_emergency
 from bot.understanding.ngrams import FloatArray, NgramModel, posterior
 from bot.understanding.policy import (
@@ -225,11 +233,16 @@ class Index:
         if lang is None:
             found = language.detect(text, self.ignore)
             lang = found.lang if found.confidence >= language.DETECT_CONFIDENT else ""
+        verdict = self._verdict(text, lang)
+        verdict = smalltalk.decide(self.smalltalk.classify(text), verdict)
+        return topics.two_topics(text, verdict, lambda part: self._verdict(part, lang))
+
+    def _verdict(self, text: str, lang: str) -> Match:
+        """Rank and decide on the entries alone."""
         candidates = self.rank(text, lang)
         emergency = bool(self.emergency_id) and is_emergency(text)
         facts = evidence(candidates, self.kb.entries, self.calibration, emergency)
-        verdict = decide(facts, self.kb.entries, self.emergency_id, self.thresholds)
-        return smalltalk.decide(self.smalltalk.classify(text), verdict)
+        return decide(facts, self.kb.entries, self.emergency_id, self.thresholds)
 
 
 def _common_prefix(a: str, b: str) -> str:

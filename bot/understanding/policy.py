@@ -104,6 +104,7 @@ class Match:
     emergency: bool = False
     not_covered: str | None = None  # declined as this kind of not-covered question
     kind: str | None = None  # the small-talk kind that decided (bot.understanding.smalltalk)
+    also: str | None = None  # a second question's entry, first among the suggestions
 
 
 @dataclass(frozen=True)
