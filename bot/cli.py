@@ -21,7 +21,14 @@ from bot import __version__
 from bot.conversation.core import Conversation, Snapshot, plain
 from bot.conversation.messages import Card, UserState, clean
 from bot.errors import BotError, KnowledgeError
-from bot.evaluate import evaluate, format_report, read_cases
+from bot.evaluate import (
+    conversation,
+    conversation_misses,
+    evaluate,
+    format_conversation,
+    format_report,
+    read_cases,
+)
 from bot.i18n import default_translator
 from bot.knowledge.loader import KnowledgeBase, default_directory, load
 from bot.storage import backup as backups
@@ -269,14 +276,25 @@ def export(kb: KnowledgeBase) -> dict:
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     conv = load_conversation(knowledge_dir(args.knowledge))
-    report = evaluate(read_cases(args.file), lambda text: answer_json(conv, text))
+    cases = read_cases(args.file)
+    report = evaluate(cases, lambda text: answer_json(conv, text))
+    talk = any(c.type for c in cases)  # conversation cases (eval/conv-*.jsonl)
     if args.json:
         summary = report.summary()
         summary["misses"] = [{"text": o.case.text, "lang": o.case.lang,
                               "expect": list(o.case.expect), "decision": o.decision,
                               "entry": o.entry, "suggestions": list(o.suggestions),
                               "answer_lang": o.lang} for o in report.misses()]
+        if talk:
+            summary["conversation"] = conversation(report)
+            summary["conversation_misses"] = [
+                {"text": o.case.text, "lang": o.case.lang, "type": o.case.type,
+                 "decision": o.decision, "kind": o.kind, "entry": o.entry,
+                 "asked_in": o.asked_in, "answer_lang": o.lang}
+                for o in conversation_misses(report)]
         out.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    elif talk:
+        out.write(format_conversation(report) + "\n")
     else:
         out.write(format_report(report) + "\n")
     return 0

@@ -54,7 +54,7 @@ PERSON_WORDS = (
     "insan", "yetkili", "gorevli", "danismanla", "danismana", "temsilci", "kisiyle", "kisiye",
     "calisan",
     "birisi", "biriyle", "birine",
-    "humain", "vraie personne", "conseill", "employe", "operateur", "quelqu un", "interlocut",
+    "humain", "vraie personne", "conseill", "employe", "operateur", "quelquun", "interlocut",
 )
 
 
