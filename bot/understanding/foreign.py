@@ -13,11 +13,15 @@ import re
 import unicodedata
 
 from bot.understanding import identifier
-from bot.understanding.language import DETECT_CONFIDENT, SUPPORTED, Detection, detect
+from bot.understanding.language import DETECT_CONFIDENT, Detection, detect
 
 # Latin-script languages py3langid tells apart from de/en/tr/fr (it knows no Somali).
 LATIN: tuple[str, ...] = ("de", "en", "tr", "fr", "es", "it", "pt", "pl", "ro", "vi", "sq",
                           "ku", "nl", "hr", "id")
+# Reported from py3langid alone; the others of LATIN only absorb look-alikes (Russian or
+# Ukrainian typed in Latin letters reads like Croatian or Polish).
+REPORTED: tuple[str, ...] = ("es", "it", "pt", "ro", "vi", "sq", "ku")
+_POLISH = set("ąćęłńśźż")
 FOREIGN_SURE = 0.8  # py3langid's share for a foreign language over the supported ones
 FOREIGN_MAYBE = 0.5  # enough when the supported detection is unsure itself
 MIN_LETTERS = 4
@@ -34,12 +38,37 @@ _SORANI = set("ڵێۆڕەڤ")
 _URDU = set("ےٹڈڑںھ")
 _PASHTO_WORDS = frozenset({"چیرته", "د", "ته", "کوم", "غواړم", "دی", "لرم", "زه", "څنګه",
                            "مننه", "اړتیا", "کړم", "په", "اړه", "کول", "دې", "شم", "غواړي"})
-_SOMALI = frozenset({
-    "waa", "iyo", "sidee", "xagee", "baan", "waxaan", "mahadsanid", "salaan", "shaqo",
-    "guri", "dhakhtar", "luqadda", "jarmalka", "ayaan", "u", "ka", "loo", "raadinayaa",
-    "baahanahay", "helaa", "caafimaadka", "caymiska", "warran", "saaxiib", "iska", "yaal",
-    "inaan", "rabaa", "barto", "furaa", "sameeyaa", "maxaa", "waan", "miyaa", "aad",
-})
+# Frequent, telling words (greetings, thanks, question words) of Latin-script languages
+# py3langid confuses on a few words or does not know (Somali, Kurmanji, Albanian).
+_WORDS: dict[str, frozenset[str]] = {
+    "so": frozenset({
+        "waa", "iyo", "sidee", "xagee", "baan", "waxaan", "mahadsanid", "salaan", "shaqo",
+        "guri", "dhakhtar", "luqadda", "jarmalka", "ayaan", "loo", "raadinayaa", "baahanahay",
+        "helaa", "caafimaadka", "caymiska", "warran", "saaxiib", "iska", "yaal", "inaan",
+        "rabaa", "barto", "furaa", "sameeyaa", "maxaa", "waan", "miyaa", "nabad", "galab",
+        "subax", "wanaagsan"}),
+    "pt": frozenset({"obrigado", "obrigada", "bom", "boa", "olá", "ola", "tudo", "bem",
+                     "você", "voce", "não", "nao", "preciso", "onde", "fazer", "tchau",
+                     "noite", "tarde"}),
+    "sq": frozenset({"faleminderit", "tungjatjeta", "përshëndetje", "pershendetje", "është",
+                     "eshte", "duhet", "kërkoj", "kerkoj", "punë", "pune", "mirë", "mire",
+                     "mirupafshim", "mirëdita", "miredita", "gjej", "qira", "banesë"}),
+    "ro": frozenset({"mulțumesc", "multumesc", "mersi", "bună", "buna", "faci", "caut",
+                     "găsesc", "gasesc", "trebuie", "să", "nevoie", "îmi", "unde", "ziua",
+                     "medic", "familie", "muncă", "munca", "copilul", "plătesc"}),
+    "ku": frozenset({"spas", "silav", "ez", "derê", "dere", "dixwazim", "bikim", "hene",
+                     "digerim", "çawa", "cawa", "xêr", "rojbaş", "rojbas", "heval", "min",
+                     "divê", "dive", "biçim", "bicim", "kerem"}),
+    "es": frozenset({"hola", "gracias", "dónde", "donde", "necesito", "buenas", "buenos",
+                     "días", "dias", "cómo", "adiós", "adios", "quiero"}),
+    "it": frozenset({"ciao", "grazie", "mille", "dove", "buongiorno", "buonasera", "devo",
+                     "cerco", "vorrei", "arrivederci", "come", "orari"}),
+    "pl": frozenset({"cześć", "czesc", "dziękuję", "dziekuje", "dzień", "dzien", "dobry",
+                     "gdzie", "jak", "mogę", "moge", "szukam", "proszę", "prosze", "ile",
+                     "czy", "jest", "się", "chcę", "kosztuje", "mieszkanie", "pracy"}),
+    "vi": frozenset({"xin", "chào", "chao", "cảm", "ơn", "cam", "không", "khong", "tôi",
+                     "toi", "bạn", "ban", "ở", "đâu"}),
+}
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -58,8 +87,9 @@ def identify(text: str, ignore: frozenset[str] = frozenset()) -> Detection:
     if found.lang not in ("de", "en", "tr", "fr"):
         return found  # Cyrillic, Arabic script, or Arabic/Persian/Russian in Latin letters
     words = [w for w in _WORD.findall(text.casefold()) if _fold(w) not in ignore]
-    if sum(w in _SOMALI for w in words) >= 2:
-        return Detection("so", 0.8)
+    by_words = _by_words(words, found)
+    if by_words is not None:
+        return by_words
     if sum(len(w) for w in words) < MIN_LETTERS:
         return found
     ranked = identifier.identifier(LATIN).rank(" ".join(words))
@@ -67,9 +97,26 @@ def identify(text: str, ignore: frozenset[str] = frozenset()) -> Detection:
     best = max(probs, key=lambda k: probs[k])
     share = probs[best] / (sum(probs.values()) or 1.0)
     unsure = found.confidence < DETECT_CONFIDENT and share >= FOREIGN_MAYBE
-    if best not in SUPPORTED and (share >= FOREIGN_SURE or unsure):
+    polish = any(ch in _POLISH for w in words for ch in w) or any(w in _WORDS["pl"]
+                                                                  for w in words)
+    if best == "pl" and polish:
+        best = "pl" if share >= FOREIGN_MAYBE else ""
+    elif best not in REPORTED:
+        best = ""
+    if best and (share >= FOREIGN_SURE or unsure):
         return Detection(best, round(min(max(share, DETECT_CONFIDENT), 0.99), 3))
     return found
+
+
+def _by_words(words: list[str], found: Detection) -> Detection | None:
+    """Two telling words of one language, or one in a short or unsure message."""
+    hits = {lang: sum(w in known for w in words) for lang, known in _WORDS.items()}
+    lang = max(hits, key=lambda k: hits[k])
+    short = len(words) <= 2 or found.confidence < DETECT_CONFIDENT
+    if (hits[lang] >= 2 and hits[lang] > len(words) / 3) or (hits[lang] == 1 and short
+                                                           and len(words) <= 3):
+        return Detection(lang, 0.7)
+    return None
 
 
 def _by_script(text: str) -> Detection | None:

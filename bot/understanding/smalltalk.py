@@ -23,6 +23,7 @@ from bot.understanding.text import normalize
 PERSON = "person"
 MAX_WORDS = 9  # longer messages are questions (or a request for a person inside one)
 SHARE = 0.7  # share of a message's words that must be small-talk words
+SHARE_LOW, SIMILAR_HIGH = 0.6, 70  # fewer small-talk words need a closer example
 SIMILAR = 62  # best example similarity (0..100) a small-talk message reaches
 SURE = 90  # an example this close is small talk even beside a matched entry
 CLOSE = 80  # made only of small-talk words and this close: small talk beside a weak answer
@@ -146,7 +147,9 @@ def is_smalltalk(found: Verdict, match: Match) -> bool:
         return False
     if found.share >= LOOSE_SHARE:
         return found.score >= LOOSE
-    return found.share >= SHARE and found.score >= SIMILAR
+    if found.share >= SHARE:
+        return found.score >= SIMILAR
+    return found.share >= SHARE_LOW and found.score >= SIMILAR_HIGH
 
 
 def decide(found: Verdict, match: Match) -> Match:
