@@ -269,3 +269,14 @@ def test_eval_unknown_case_type_names_the_line(tmp_path: Path, capsys) -> None:
     cases.write_text('{"text": "x", "lang": "de", "type": "chitchat"}\n', encoding="utf-8")
     code, _ = run(["eval", str(cases)])
     assert code == 2 and "conv.jsonl:1: unknown type 'chitchat'" in capsys.readouterr().err
+
+
+def test_check_and_export_count_small_talk() -> None:
+    out = io.StringIO()
+    assert cli.main(["--knowledge", str(shipped.knowledge_dir()), "export"], out=out) == 0
+    kinds = {k["kind"]: k for k in json.loads(out.getvalue())["smalltalk"]}
+    assert set(kinds) == {"greeting", "thanks", "bye", "ok", "about", "insult", "person"}
+    assert set(kinds["greeting"]["reply"]) == set(SUPPORTED)
+    out = io.StringIO()
+    assert cli.main(["--knowledge", str(shipped.knowledge_dir()), "check"], out=out) == 0
+    assert "7 kinds of small talk" in out.getvalue()
