@@ -96,8 +96,8 @@ class SmallTalkIndex:
             kind = self._symbol_kind(text)
             return Verdict(kind, 100.0 if kind else 0.0, 1.0 if kind else 0.0, 0, 0.0)
         words = folded.split()
-        if not self.texts:
-            return Verdict(None, 0.0, 0.0, len(words), 0.0)
+        if not self.texts or len(words) > max(MAX_WORDS, PERSON_WORDS_MAX):
+            return Verdict(None, 0.0, 0.0, len(words), 0.0)  # a question, not small talk
         known = sum(w in self.vocab for w in words)
         scores = process.cdist([folded], self.texts, scorer=fuzz.ratio, dtype=np.uint8)[0]
         best = int(np.argmax(scores))

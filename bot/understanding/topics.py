@@ -18,6 +18,7 @@ from bot.understanding.policy import Match
 
 MAX_PARTS = 4
 MIN_WORDS = 4  # shorter messages hold one question
+MAX_WORDS = 24  # longer ones tell a story: their "and"s do not join two questions
 PART_SURE = 0.8  # the stronger part's answer must be at least this confident
 PART_MAYBE = 0.5  # and the weaker one's this
 
@@ -50,7 +51,7 @@ def two_topics(text: str, match: Match, match_part: Callable[[str], Match]) -> M
         return match
     if match.not_covered:  # a kind of question no entry covers came first
         return match
-    if len(text.split()) < MIN_WORDS:
+    if not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
         return match
     pieces = parts(text)
     if len(pieces) < 2:
