@@ -23,6 +23,7 @@ from bot.understanding.text import normalize
 PERSON = "person"
 MAX_WORDS = 9  # longer messages are questions (or a request for a person inside one)
 SHARE = 0.7  # share of a message's words that must be small-talk words
+FEW_WORDS = 3  # up to this many words, typos ("hallooo") are compared whatever they are
 SHARE_LOW, SIMILAR_HIGH = 0.6, 70  # fewer small-talk words need a closer example
 SIMILAR = 62  # best example similarity (0..100) a small-talk message reaches
 SURE = 90  # an example this close is small talk even beside a matched entry
@@ -96,20 +97,20 @@ class SmallTalkIndex:
             kind = self._symbol_kind(text)
             return Verdict(kind, 100.0 if kind else 0.0, 1.0 if kind else 0.0, 0, 0.0)
         words = folded.split()
-        if not self.texts or len(words) > max(MAX_WORDS, PERSON_WORDS_MAX):
+        if not self.texts or len(words) > PERSON_WORDS_MAX:
             return Verdict(None, 0.0, 0.0, len(words), 0.0)  # a question, not small talk
-        known = sum(w in self.vocab for w in words)
-        scores = process.cdist([folded], self.texts, scorer=fuzz.ratio, dtype=np.uint8)[0]
-        best = int(np.argmax(scores))
-        short = len(words) <= PERSON_WORDS_MAX
-        person = 100.0 if short and _names_person(folded) else 0.0
+        share = sum(w in self.vocab for w in words) / len(words)
+        person = 100.0 if _names_person(folded) else 0.0
         if person and any(" " + m in " " + folded for m in PERSON_MARKERS):
             person = 101.0  # named and wanted: a request whatever topic comes with it
-        if self.person and short and not person:
+        if share < SHARE_LOW and len(words) > FEW_WORDS:  # a question: nothing to compare
+            return Verdict(None, 0.0, share, len(words), person)
+        if self.person and not person:
             found = process.extractOne(folded, self.person, scorer=fuzz.token_set_ratio)
             person = float(found[1]) if found else 0.0
-        return Verdict(self.owners[best], float(scores[best]), known / len(words), len(words),
-                       person)
+        scores = process.cdist([folded], self.texts, scorer=fuzz.ratio, dtype=np.uint8)[0]
+        best = int(np.argmax(scores))
+        return Verdict(self.owners[best], float(scores[best]), share, len(words), person)
 
 
     def _symbol_kind(self, text: str) -> str | None:

@@ -16,11 +16,12 @@ from dataclasses import replace
 
 from bot.understanding.policy import Match
 
-MAX_PARTS = 4
+MAX_PARTS = 3
 MIN_WORDS = 4  # shorter messages hold one question
 MAX_WORDS = 24  # longer ones tell a story: their "and"s do not join two questions
 PART_SURE = 0.8  # the stronger part's answer must be at least this confident
 PART_MAYBE = 0.5  # and the weaker one's this
+RUNNER_UP = 0.3  # a second topic shows as a candidate of the whole message this close
 
 _JOINERS = (
     # de, en
@@ -53,6 +54,9 @@ def two_topics(text: str, match: Match, match_part: Callable[[str], Match]) -> M
         return match
     if not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
         return match
+    top = match.candidates[0].score if match.candidates else 0.0
+    if sum(c.score >= RUNNER_UP * top for c in match.candidates) < 2:
+        return match  # the whole message touches one topic only: no parts to match
     pieces = parts(text)
     if len(pieces) < 2:
         return match

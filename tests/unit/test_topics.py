@@ -6,7 +6,7 @@ import pytest
 
 from bot.conversation.core import Conversation
 from bot.conversation.messages import Text, UserState
-from bot.understanding.policy import Match
+from bot.understanding.policy import Candidate, Match
 from bot.understanding.topics import parts, two_topics
 from tests.unit.test_conversation import buttons, say
 
@@ -24,12 +24,15 @@ def test_parts(text: str, expected: list[str]) -> None:
     assert parts(text) == expected
 
 
+TWO = (Candidate("registration", 1.0, 1.0, 1.0), Candidate("bank-account", 0.9, 1.0, 1.0))
+
+
 def fake(verdicts: dict[str, Match]):
     return lambda part: verdicts.get(part, Match("decline", None, 0.0))
 
 
 def test_two_confident_parts_give_answer_and_the_other_first() -> None:
-    whole = Match("suggest", None, 0.4, ("registration",))
+    whole = Match("suggest", None, 0.4, ("registration",), TWO)
     found = two_topics("where do i register and how do i open a bank account", whole, fake({
         "where do i register": Match("answer", "registration", 0.9),
         "how do i open a bank account": Match("answer", "bank-account", 0.95)}))
@@ -39,7 +42,7 @@ def test_two_confident_parts_give_answer_and_the_other_first() -> None:
 
 
 def test_one_weak_part_changes_nothing() -> None:
-    whole = Match("answer", "registration", 0.9)
+    whole = Match("answer", "registration", 0.9, (), TWO)
     found = two_topics("where do i register and what is the weather", whole, fake({
         "where do i register": Match("answer", "registration", 0.9),
         "what is the weather": Match("answer", "planetarium", 0.3)}))
@@ -47,11 +50,18 @@ def test_one_weak_part_changes_nothing() -> None:
 
 
 def test_a_clear_answer_for_something_else_is_kept() -> None:
-    whole = Match("answer", "doctors", 0.99)
+    whole = Match("answer", "doctors", 0.99, (), TWO)
     found = two_topics("a b c d and e f g h", whole, fake({
         "a b c d": Match("answer", "registration", 0.9),
         "e f g h": Match("answer", "bank-account", 0.9)}))
     assert found == whole
+
+
+def test_one_topic_among_the_candidates_is_not_split() -> None:
+    whole = Match("answer", "registration", 0.9, (), TWO[:1])
+    assert two_topics("where do i register and how do i open a bank account", whole, fake({
+        "where do i register": Match("answer", "registration", 0.9),
+        "how do i open a bank account": Match("answer", "bank-account", 0.95)})) == whole
 
 
 def test_emergencies_and_small_talk_are_left_alone() -> None:
