@@ -21,11 +21,19 @@ from bot import __version__
 from bot.conversation.core import Conversation, Snapshot, plain
 from bot.conversation.messages import Card, UserState, clean
 from bot.errors import BotError, KnowledgeError
-from bot.evaluate import evaluate, format_report, read_cases
+from bot.evaluate import (
+    conversation,
+    conversation_misses,
+    evaluate,
+    format_conversation,
+    format_report,
+    read_cases,
+)
 from bot.i18n import default_translator
 from bot.knowledge.loader import KnowledgeBase, default_directory, load
 from bot.storage import backup as backups
 from bot.storage.sqlite import DB_NAME, SQLiteStorage
+from bot.understanding.foreign import asked_in
 from bot.understanding.language import SUPPORTED
 
 DATA_DIR_HELP = "where the database lives (default: $WELCOME_BOT_DATA_DIR or ./data)"
@@ -126,6 +134,8 @@ def answer_json(conv: Conversation, text: str, lang: str | None = None) -> dict:
         "confidence": round(float(match.confidence), 3),
         "suggestions": list(match.suggestions), "answer": plain(replies),
         "contacts": [r.contact for r in replies if isinstance(r, Card) and r.contact],
+        "asked_in": asked_in(text, conv.snapshot.index.ignore),
+        "kind": match.kind or match.not_covered,
     }
 
 
@@ -201,7 +211,9 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     examples = sum(len(q) for kind in kb.not_covered.values() for q in kind.questions.values())
     out.write(f"OK: {len(kb.entries)} entries, {len(kb.contacts)} contacts, "
               f"{len(kb.events)} events, {len(kb.not_covered)} kinds of questions not covered "
-              f"({examples} examples), {len(kb.warnings)} warning(s).\n")
+              f"({examples} examples), {len(kb.smalltalk)} kinds of small talk "
+              f"({sum(len(x) for k in kb.smalltalk.values() for x in k.examples.values())} "
+              f"examples), {len(kb.warnings)} warning(s).\n")
     if overdue:
         out.write(f"FAILED: {len(overdue)} legal entr{'y' if len(overdue) == 1 else 'ies'} "
                   "overdue for review (the bot still serves them; see above).\n")
@@ -255,19 +267,34 @@ def export(kb: KnowledgeBase) -> dict:
             "id": k.id, "hint": dict(k.hints),
             "questions": {lang: list(q) for lang, q in k.questions.items()},
         } for k in kb.not_covered.values()],
+        "smalltalk": [{
+            "kind": k.kind, "reply": dict(k.replies),
+            "examples": {lang: list(x) for lang, x in k.examples.items()},
+        } for k in kb.smalltalk.values()],
     }
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     conv = load_conversation(knowledge_dir(args.knowledge))
-    report = evaluate(read_cases(args.file), lambda text: answer_json(conv, text))
+    cases = read_cases(args.file)
+    report = evaluate(cases, lambda text: answer_json(conv, text))
+    talk = any(c.type for c in cases)  # conversation cases (eval/conv-*.jsonl)
     if args.json:
         summary = report.summary()
         summary["misses"] = [{"text": o.case.text, "lang": o.case.lang,
                               "expect": list(o.case.expect), "decision": o.decision,
                               "entry": o.entry, "suggestions": list(o.suggestions),
                               "answer_lang": o.lang} for o in report.misses()]
+        if talk:
+            summary["conversation"] = conversation(report)
+            summary["conversation_misses"] = [
+                {"text": o.case.text, "lang": o.case.lang, "type": o.case.type,
+                 "decision": o.decision, "kind": o.kind, "entry": o.entry,
+                 "asked_in": o.asked_in, "answer_lang": o.lang}
+                for o in conversation_misses(report)]
         out.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    elif talk:
+        out.write(format_conversation(report) + "\n")
     else:
         out.write(format_report(report) + "\n")
     return 0

@@ -19,6 +19,8 @@ class Case:
     expect: tuple[str, ...]
     lang: str
     tags: tuple[str, ...] = ()
+    type: str = ""  # conversation cases: smalltalk, person, unsupported, two-topics
+    smalltalk: str = ""  # the expected small-talk kind
 
 
 @dataclass
@@ -29,6 +31,8 @@ class Outcome:
     suggestions: tuple[str, ...]
     lang: str
     confidence: float
+    kind: str | None = None
+    asked_in: str | None = None
 
     @property
     def in_scope(self) -> bool:
@@ -80,6 +84,87 @@ class Report:
                 or o.lang != o.case.lang]
 
 
+CONVERSATION_TYPES = ("smalltalk", "person", "unsupported", "two-topics")
+
+
+def conversation(report: Report, emergency: str = "emergency",
+                 reply_langs: tuple[str, ...] = ("en",)) -> dict:
+    """Per type and language, the conversation figures of issue 9 (cases with a ``type``).
+
+    smalltalk: recognised as small talk (and of the expected kind), never answered with an
+    entry; person: recognised (handoff), never answered as an emergency; unsupported: the
+    language recognised (``asked_in``), the reply in ``reply_langs`` (never a third
+    language), the topic reachable when there is one; two-topics: every expected topic
+    answered or one tap away.
+    """
+    checks: dict[str, Callable[[Outcome], dict[str, bool]]] = {
+        "smalltalk": lambda o: {"recognised": o.decision == "smalltalk",
+                                "kind": o.kind == o.case.smalltalk,
+                                "no_entry": o.decision != "answer"},
+        "person": lambda o: {"recognised": o.decision == "handoff",
+                             "not_emergency": o.entry != emergency},
+        "unsupported": lambda o: {"recognised": o.asked_in == o.case.lang,
+                                  "reply_language": o.lang in reply_langs,
+                                  **({"reachable": o.reachable} if o.case.expect else {})},
+        "two-topics": lambda o: {"reachable": all(
+            (e == o.entry and o.decision == "answer") or e in o.suggestions
+            for e in o.case.expect)},
+    }
+    result: dict[str, dict[str, dict[str, float | int | None]]] = {}
+    for kind, check in checks.items():
+        per: dict[str, list[dict[str, bool]]] = defaultdict(list)
+        for o in report.outcomes:
+            if o.case.type == kind:
+                flags = check(o)
+                per[o.case.lang].append(flags)
+                per["overall"].append(flags)
+        result[kind] = {lang: {"cases": len(rows), **{
+            name: _ratio(sum(r[name] for r in rows if name in r),
+                         sum(name in r for r in rows))
+            for name in dict.fromkeys(k for r in rows for k in r)}}
+            for lang, rows in per.items()}
+    return result
+
+
+def conversation_misses(report: Report, emergency: str = "emergency") -> list[Outcome]:
+    """Conversation cases that missed their main figure."""
+    def missed(o: Outcome) -> bool:
+        if o.case.type == "smalltalk":
+            return o.decision != "smalltalk"
+        if o.case.type == "person":
+            return o.decision != "handoff" or o.entry == emergency
+        if o.case.type == "unsupported":
+            return o.asked_in != o.case.lang or o.lang != "en"
+        if o.case.type == "two-topics":
+            return not all(e == o.entry or e in o.suggestions for e in o.case.expect)
+        return False
+    return [o for o in report.outcomes if missed(o)]
+
+
+def format_conversation(report: Report) -> str:
+    """The conversation figures as a table per type: language, cases, each figure."""
+    out: list[str] = []
+    for kind, per in conversation(report).items():
+        if not per:
+            continue
+        names = [n for n in per["overall"] if n != "cases"]
+        rows = [(kind, "cases", *names)]
+        for lang, st in sorted(per.items(), key=lambda kv: kv[0] == "overall"):
+            rows.append((lang, str(st["cases"]), *(
+                "–" if st.get(n) is None else f"{100 * float(st[n] or 0):.1f}%"
+                for n in names)))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        out.extend("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+        out.append("")
+    misses = conversation_misses(report)
+    if misses:
+        out.append(f"conversation misses ({len(misses)}):")
+        out.extend(f"  [{o.case.type} {o.case.lang}→{o.lang}] {o.case.text[:60]!r}: "
+                   f"{o.decision} {o.kind or o.entry or ''} asked_in={o.asked_in}"
+                   for o in misses[:40])
+    return "\n".join(out)
+
+
 def _ratio(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
 
@@ -103,7 +188,11 @@ def read_cases(path: str | Path) -> list[Case]:
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise BotError(f"{path}:{number}: not a valid case ({exc}); expected "
                            '{"text": ..., "expect": [...], "lang": ...}') from exc
-        cases.append(Case(text, expect, lang, tuple(data.get("tags") or ())))
+        kind, talk = data.get("type") or "", data.get("smalltalk") or ""
+        if kind and kind not in CONVERSATION_TYPES:
+            raise BotError(f"{path}:{number}: unknown type '{kind}'; use "
+                           f"{', '.join(CONVERSATION_TYPES)}")
+        cases.append(Case(text, expect, lang, tuple(data.get("tags") or ()), kind, str(talk)))
     return cases
 
 
@@ -114,7 +203,8 @@ def evaluate(cases: Iterable[Case], answer: Callable[[str], dict[str, Any]]) -> 
         result = answer(case.text)
         report.outcomes.append(Outcome(case, result["decision"], result["entry"],
                                        tuple(result["suggestions"]), result["lang"],
-                                       result["confidence"]))
+                                       result["confidence"], result.get("kind"),
+                                       result.get("asked_in")))
     return report
 
 

@@ -12,11 +12,19 @@ from typing import Literal
 
 from bot.conversation import cards
 from bot.conversation.actions import AskPerson, MoreContacts, ShowMenu, ShowTopic, Vote, encode
+from bot.conversation.menus import language_picker
 from bot.conversation.messages import Button, Reply, Text, UserState
 from bot.conversation.snapshot import Snapshot
 from bot.i18n import Translator
 from bot.knowledge.loader import Contact, Entry, KnowledgeBase
-from bot.understanding.language import DETECT_CONFIDENT, detect, endonym, negotiate
+from bot.understanding.foreign import identify
+from bot.understanding.language import (
+    DETECT_CONFIDENT,
+    FALLBACK,
+    SUPPORTED,
+    endonym,
+    negotiate,
+)
 from bot.understanding.matching import Match
 
 WELCOME_CONTACT = "welcome-center"  # the person named when fallback.yaml names nobody
@@ -37,12 +45,27 @@ def answer(snap: Snapshot, tr: Translator, text: str, state: UserState,
     declined question gets the "Ask a person" button (a staff chat is set up).
     """
     question = text[:MAX_QUESTION]
-    found = detect(question, snap.index.ignore)
+    found = identify(question, snap.index.ignore)
     sure = found.confidence >= DETECT_CONFIDENT
     fallback = state.lang or negotiate(client_lang)
+    if sure and found.lang not in SUPPORTED:  # a language the bot does not speak (yet)
+        lang = lang or fallback or FALLBACK
+        match = snap.index.match(question, "")
+        replies = reply_for(snap.kb, tr, match, lang, state.group, person)
+        return lang, match, [unsupported_note(tr, lang), *replies]
     lang = lang or (found.lang if sure or not fallback else fallback)
     match = snap.index.match(question, found.lang if sure else "")
     return lang, match, reply_for(snap.kb, tr, match, lang, state.group, person)
+
+
+def unsupported_note(tr: Translator, lang: str) -> Text:
+    """One line naming the languages the bot reads (each in itself), with their buttons."""
+    _ = partial(tr.gettext, lang)
+    picker = language_picker(tr, lang)
+    names = ", ".join(endonym(code) for code in SUPPORTED)
+    # I18N: {languages} lists the supported languages, each named in itself
+    return Text(_("I can read {languages}. Choose your language, or write in one of "
+                  "them:").format(languages=names), lang, picker.buttons)
 
 
 def reply_kind(kb: KnowledgeBase, match: Match) -> ReplyKind:
@@ -60,12 +83,23 @@ def reply_for(kb: KnowledgeBase, tr: Translator, match: Match, lang: str,
     _ = partial(tr.gettext, lang)
     if match.decision == "handoff":  # asked for a person (with a staff chat: handoff.ask)
         return person_fallback(kb, tr, lang, group)
+    if match.decision == "smalltalk":
+        return smalltalk(kb, tr, match, lang)
     kind = reply_kind(kb, match)
     if kind == "answer" and match.entry is not None:
         return _answered(kb, tr, match, kb.entries[match.entry], lang, group)
     if kind == "suggest":
         return [suggestions(kb, lang, match.suggestions, _("Did you mean…"))]
     return _declined(kb, tr, match, lang, group, person)
+
+
+def smalltalk(kb: KnowledgeBase, tr: Translator, match: Match, lang: str) -> list[Reply]:
+    """The small-talk kind's short reply, leading on to the topics."""
+    _ = partial(tr.gettext, lang)
+    kind = kb.smalltalk.get(match.kind or "")
+    text = kind.reply(lang) if kind else ""
+    rows: tuple[tuple[Button, ...], ...] = ((Button(_("Topics"), encode(ShowMenu())),),)
+    return [Text(text or _("You can also choose a topic:"), lang, rows)]
 
 
 def _answered(kb: KnowledgeBase, tr: Translator, match: Match, entry: Entry,
@@ -75,7 +109,10 @@ def _answered(kb: KnowledgeBase, tr: Translator, match: Match, entry: Entry,
     if match.emergency and not entry.emergency:
         replies.insert(0, Text(_("If someone is in danger right now: call 112 (ambulance, "
                                  "fire brigade) or 110 (police)."), lang))
-    if match.suggestions:
+    if match.also:  # a second question in the message: its topic right under the answer
+        # I18N: above a button for the second question of a message that asked two
+        replies.insert(1, suggestions(kb, lang, match.suggestions, _("You also asked about:")))
+    elif match.suggestions:
         heading = (_("If your question was about something else:") if match.emergency
                    else _("Related topics:"))
         replies.append(suggestions(kb, lang, match.suggestions, heading))
@@ -114,6 +151,9 @@ def person_fallback(kb: KnowledgeBase, tr: Translator, lang: str,
     """Someone asks for a person and no staff chat can take it: the contact that fits
     them — never an empty reply."""
     found = a_person(kb, tr, lang, group)
+    kind = kb.smalltalk.get("person")
+    if found and kind and kind.reply(lang):
+        return [Text(kind.reply(lang), lang), *found[1:]]  # the kind's line, then the card
     if found:
         return found
     _ = partial(tr.gettext, lang)

@@ -89,6 +89,8 @@ def question(turn: Turn) -> Outcome:
     if match.decision == "handoff":
         found = handoff.ask(turn, lang)
         return Outcome(found.replies, found.state, (asked,))
+    if match.decision == "smalltalk":  # counted apart, never kept as unanswered
+        return Outcome(replies, state, (asked,))
     effects: list[Effect | Said] = []
     kind = answers.reply_kind(turn.snap.kb, match)
     closest = match.candidates[0].entry if match.candidates else None

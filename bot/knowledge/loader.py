@@ -16,6 +16,7 @@ from bot.knowledge.model import (
     DAYS,
     GROUPS,
     MIN_QUESTIONS,
+    SMALLTALK_KINDS,
     Contact,
     Entry,
     EntryText,
@@ -24,6 +25,7 @@ from bot.knowledge.model import (
     KnowledgeBase,
     NotCovered,
     Problem,
+    SmallTalk,
 )
 from bot.understanding.language import SUPPORTED
 from bot.understanding.text import normalize
@@ -43,6 +45,7 @@ __all__ = [
 ]
 
 NOT_COVERED_FILE = "not-covered.yaml"
+SMALLTALK_FILE = "smalltalk.yaml"
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 _URL = re.compile(r"^https?://\S+$")
@@ -286,6 +289,54 @@ def _overlap(entries: Mapping[str, Entry], not_covered: Mapping[str, NotCovered]
                         f"'{entry}'; keep it in one place only", kind.id, "warning"))
 
 
+def _smalltalk(kind: str, data: Any, problems: list[Problem]) -> SmallTalk | None:
+    check = Checker(SMALLTALK_FILE, kind, problems)
+    if kind not in SMALLTALK_KINDS:
+        check.error(f"'{kind}' is not a kind of small talk the bot knows; use "
+                    f"{', '.join(SMALLTALK_KINDS)}")
+        return None
+    if not isinstance(data, dict):
+        check.error("must hold a 'reply' block and an 'examples' block")
+        return None
+    check.unknown(data, {"reply", "examples"}, languages=False)
+    replies = per_language(check, data, "reply")
+    if not replies:
+        check.error("'reply' is missing: write the reply per language (de: ..., en: ...)")
+    elif missing := [lang for lang in SUPPORTED if lang not in data["reply"]]:
+        check.error(f"'reply' is missing in {', '.join(missing)}")
+    raw = data.get("examples")
+    examples: dict[str, tuple[str, ...]] = {}
+    if not isinstance(raw, dict) or not raw:
+        check.error("'examples' must list example messages per language (de: [...], en: ...)")
+        raw = {}
+    for lang in raw:
+        if lang not in SUPPORTED:
+            check.error(f"'examples' has unknown language code '{lang}'; use "
+                        f"{', '.join(SUPPORTED)}")
+        elif found := check.strings(raw, lang, required=True):
+            examples[lang] = found
+    return SmallTalk(kind, MappingProxyType(replies), MappingProxyType(examples))
+
+
+def _load_smalltalk(root: Path, entries: Mapping[str, Entry],
+                    problems: list[Problem]) -> dict[str, SmallTalk]:
+    """smalltalk.yaml's kinds; an example that is also an entry's question is a warning."""
+    found: dict[str, SmallTalk] = {}
+    for kind, fields in _load_mapping(root, SMALLTALK_FILE, problems).items():
+        item = _smalltalk(str(kind), fields, problems)
+        if item is not None:
+            found[item.kind] = item
+    asked = {normalize(q): e.id for e in entries.values() for t in e.texts.values()
+             for q in t.questions}
+    for item in found.values():
+        for example in (x for xs in item.examples.values() for x in xs):
+            if (entry := asked.get(normalize(example))) is not None:
+                problems.append(Problem(
+                    SMALLTALK_FILE, f"example '{example}' is also a question of entry "
+                    f"'{entry}'; keep it in one place only", item.kind, "warning"))
+    return found
+
+
 def _load_entries(root: Path, problems: list[Problem], today: date) -> dict[str, Entry]:
     entry_dir = root / "entries"
     files = sorted(entry_dir.glob("*.yaml")) + sorted(entry_dir.glob("*.yml"))
@@ -362,6 +413,7 @@ def load(directory: str | Path, today: date | None = None) -> KnowledgeBase:
             events[event.id] = event
     not_covered = _load_not_covered(root, entries, problems)
     _overlap(entries, not_covered, problems)
+    smalltalk = _load_smalltalk(root, entries, problems)
     _cross_check(entries, contacts, events, problems)
     domains = rules.read_domains(root, problems)
     rules.check_sources(domains, entries, contacts, events, problems)
@@ -373,6 +425,7 @@ def load(directory: str | Path, today: date | None = None) -> KnowledgeBase:
     return KnowledgeBase(
         entries=MappingProxyType(entries), contacts=MappingProxyType(contacts),
         events=MappingProxyType(events), not_covered=MappingProxyType(not_covered),
+        smalltalk=MappingProxyType(smalltalk),
         directory=str(root), warnings=tuple(problems),
         fallback=MappingProxyType(fallback), domains=MappingProxyType(domains),
     )

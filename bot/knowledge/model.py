@@ -78,6 +78,26 @@ class NotCovered:
         return ""
 
 
+SMALLTALK_KINDS: tuple[str, ...] = ("greeting", "thanks", "bye", "ok", "about", "insult",
+                                    "person")
+
+
+@dataclass(frozen=True)
+class SmallTalk:
+    """A kind of small talk (smalltalk.yaml): a short reply and example messages."""
+
+    kind: str
+    replies: Mapping[str, str]
+    examples: Mapping[str, tuple[str, ...]]
+
+    def reply(self, lang: str) -> str:
+        """The reply in ``lang``, else English, else German, else "" (no reply)."""
+        for code in (lang, FALLBACK, "de"):
+            if code in self.replies:
+                return self.replies[code]
+        return ""
+
+
 @dataclass(frozen=True)
 class Contact:
     """An office or offer people are routed to."""
@@ -152,6 +172,7 @@ class KnowledgeBase:
     contacts: Mapping[str, Contact]
     events: Mapping[str, Event]
     not_covered: Mapping[str, NotCovered] = field(default_factory=dict)
+    smalltalk: Mapping[str, SmallTalk] = field(default_factory=dict)
     directory: str = ""
     warnings: tuple[Problem, ...] = ()
     fallback: Mapping[str, str] = field(default_factory=dict)  # group → contact id

@@ -47,7 +47,7 @@ class Diff:
             if ids:
                 parts.append(f"{label}: {', '.join(ids)}")
         if self.other:
-            parts.append(f"contacts/events/not-covered changed: {self.other}")
+            parts.append(f"contacts/events/not-covered/small talk changed: {self.other}")
         return "; ".join(parts) or "no changes"
 
 
@@ -63,6 +63,8 @@ def diff(old: KnowledgeBase, new: KnowledgeBase) -> Diff:
     other += sum(e not in new.events for e in old.events)
     other += sum(old.not_covered.get(k) != v for k, v in new.not_covered.items())
     other += sum(k not in new.not_covered for k in old.not_covered)
+    other += sum(old.smalltalk.get(k) != v for k, v in new.smalltalk.items())
+    other += sum(k not in new.smalltalk for k in old.smalltalk)
     return Diff(added, changed, removed, other)
 
 
@@ -130,7 +132,11 @@ def stats(storage: SQLiteStorage, days: int, today: date | None = None) -> str:
     by_group: Counter = Counter()
     by_decision: Counter = Counter()
     by_entry: Counter = Counter()
+    chat: Counter = Counter()  # small talk and requests for a person, counted apart
     for lang, grp, decision, entry, n in rows:
+        if decision in ("smalltalk", "handoff"):
+            chat[decision] += n
+            continue
         by_lang[lang] += n
         by_group[grp or "–"] += n
         by_decision[decision] += n
@@ -141,6 +147,9 @@ def stats(storage: SQLiteStorage, days: int, today: date | None = None) -> str:
     if total >= SMALL:
         lines.append("Decisions: " + ", ".join(
             f"{d} {100 * by_decision[d] / total:.0f}%" for d in ("answer", "suggest", "decline")))
+    if chat:
+        lines.append(f"Small talk: {count(chat['smalltalk'])}, asked for a person: "
+                     f"{count(chat['handoff'])}")
     lines.append("By language: " + ", ".join(f"{k} {count(v)}" for k, v in by_lang.most_common()))
     lines.append("By group: " + ", ".join(f"{k} {count(v)}" for k, v in by_group.most_common()))
     lines.append("Most asked: " + ", ".join(

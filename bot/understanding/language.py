@@ -181,3 +181,4 @@ def _fold(word: str) -> str:
     from bot.understanding.text import normalize
 
     return normalize(word)
+

@@ -30,7 +30,15 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import KnowledgeBase
-from bot.understanding import diskcache, heap, language, vocabulary
+from bot.understanding import (
+    diskcache,
+    foreign,
+    heap,
+    language,
+    smalltalk,
+    topics,
+    vocabulary,
+)
 from bot.understanding.emergency import is_emergency
 from bot.understanding.ngrams import FloatArray, NgramModel, posterior
 from bot.understanding.policy import (
@@ -63,6 +71,7 @@ class Index:
     def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None,
                  calibration: Calibration | None = None) -> None:
         self.kb = kb
+        self.smalltalk = smalltalk.SmallTalkIndex(kb.smalltalk)
         self.thresholds = thresholds or Thresholds()
         self.calibration = calibration or Calibration()
         self.emergency_id = next((e.id for e in kb.entries.values() if e.emergency), None)
@@ -73,6 +82,7 @@ class Index:
         # The detector's model loads while the rest is built and the first message waits;
         # not earlier, or the n-gram model's temporaries and the model would add up.
         language.preload()
+        foreign.preload()
         idf = vocabulary.idf(found.bags)
         self.vocab, self.idf, self.max_idf = idf.vocab, idf.weight, idf.max
         self._vocab_index = {t: i for i, t in enumerate(self.vocab)}
@@ -92,13 +102,15 @@ class Index:
         index = diskcache.cached("index", diskcache.key_of(vocabulary.fingerprint(kb)),
                                  lambda: cls(kb), cls)
         index.kb = kb  # the texts the index was built from are identical (the key)
+        index.smalltalk = smalltalk.SmallTalkIndex(kb.smalltalk)
         language.preload()  # a build started it already, at the moment that keeps the peak low
+        foreign.preload()
         return index
 
     def __getstate__(self) -> dict[str, object]:
         """What the disk cache keeps: the built structures, not the knowledge base."""
         state = dict(self.__dict__)
-        del state["kb"], state["_expand"]
+        del state["kb"], state["_expand"], state["smalltalk"]
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -221,6 +233,12 @@ class Index:
         if lang is None:
             found = language.detect(text, self.ignore)
             lang = found.lang if found.confidence >= language.DETECT_CONFIDENT else ""
+        verdict = self._verdict(text, lang)
+        verdict = smalltalk.decide(self.smalltalk.classify(text), verdict)
+        return topics.two_topics(text, verdict, lambda part: self._verdict(part, lang))
+
+    def _verdict(self, text: str, lang: str) -> Match:
+        """Rank and decide on the entries alone."""
         candidates = self.rank(text, lang)
         emergency = bool(self.emergency_id) and is_emergency(text)
         facts = evidence(candidates, self.kb.entries, self.calibration, emergency)

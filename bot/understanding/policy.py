@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal
 
-Decision = Literal["answer", "suggest", "decline"]
+Decision = Literal["answer", "suggest", "decline", "smalltalk", "handoff"]
 CALIBRATION_FILE = "calibration.json"
 
 
@@ -103,6 +103,8 @@ class Match:
     candidates: tuple[Candidate, ...] = field(default=(), repr=False)
     emergency: bool = False
     not_covered: str | None = None  # declined as this kind of not-covered question
+    kind: str | None = None  # the small-talk kind that decided (bot.understanding.smalltalk)
+    also: str | None = None  # a second question's entry, first among the suggestions
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ def test_ask_json_contract() -> None:
     assert code == 0
     data = json.loads(out)
     assert set(data) == {"text", "lang", "decision", "entry", "confidence", "suggestions",
-                         "answer", "contacts"}
+                         "answer", "contacts", "asked_in", "kind"}
     assert data["lang"] == "de" and data["decision"] == "answer"
     assert data["entry"] == "registration" and data["contacts"] == ["buergerservice"]
     assert "zwei Wochen" in data["answer"] and "+49 3641 49-3800" in data["answer"]
@@ -233,3 +233,50 @@ def test_init_refuses_a_file(tmp_path: Path, capsys) -> None:
     assert cli.main(["init", str(target)], out=io.StringIO()) == 2
     assert "is a file" in capsys.readouterr().err
     assert target.read_text() == "a file"
+
+
+def test_eval_runs_conversation_cases(tmp_path: Path) -> None:
+    cases = tmp_path / "conv.jsonl"
+    cases.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in [
+        {"text": "Danke!", "lang": "de", "type": "smalltalk", "expect": [],
+         "smalltalk": "thanks"},
+        {"text": "I want to talk to a human", "lang": "en", "type": "person", "expect": []},
+        {"text": "¿dónde hago la Anmeldung en Jena?", "lang": "es", "type": "unsupported",
+         "expect": ["registration"]},
+        {"text": "where do i register my address and also how do i open a bank account",
+         "lang": "en", "type": "two-topics", "expect": ["registration", "bank-account"]},
+    ]), encoding="utf-8")
+    def run_shipped(args: list[str]) -> tuple[int, str]:
+        out = io.StringIO()
+        code = cli.main(["--knowledge", str(shipped.knowledge_dir()), *args], out=out)
+        return code, out.getvalue()
+
+    code, out = run_shipped(["eval", str(cases), "--json"])
+    talk = json.loads(out)["conversation"]
+    assert code == 0
+    assert talk["smalltalk"]["de"] == {"cases": 1, "recognised": 1.0, "kind": 1.0,
+                                       "no_entry": 1.0}
+    assert talk["person"]["en"]["recognised"] == 1.0
+    assert talk["unsupported"]["es"]["recognised"] == 1.0
+    assert talk["unsupported"]["es"]["reply_language"] == 1.0
+    assert talk["two-topics"]["overall"]["reachable"] == 1.0
+    _code, text = run_shipped(["eval", str(cases)])
+    assert "smalltalk" in text and "recognised" in text and "two-topics" in text
+
+
+def test_eval_unknown_case_type_names_the_line(tmp_path: Path, capsys) -> None:
+    cases = tmp_path / "conv.jsonl"
+    cases.write_text('{"text": "x", "lang": "de", "type": "chitchat"}\n', encoding="utf-8")
+    code, _ = run(["eval", str(cases)])
+    assert code == 2 and "conv.jsonl:1: unknown type 'chitchat'" in capsys.readouterr().err
+
+
+def test_check_and_export_count_small_talk() -> None:
+    out = io.StringIO()
+    assert cli.main(["--knowledge", str(shipped.knowledge_dir()), "export"], out=out) == 0
+    kinds = {k["kind"]: k for k in json.loads(out.getvalue())["smalltalk"]}
+    assert set(kinds) == {"greeting", "thanks", "bye", "ok", "about", "insult", "person"}
+    assert set(kinds["greeting"]["reply"]) == set(SUPPORTED)
+    out = io.StringIO()
+    assert cli.main(["--knowledge", str(shipped.knowledge_dir()), "check"], out=out) == 0
+    assert "7 kinds of small talk" in out.getvalue()

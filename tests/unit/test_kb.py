@@ -227,4 +227,4 @@ def test_reload_diff_counts_not_covered_changes(kb_copy: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace(
         "wetter morgen,", "wetter morgen, schneit es,"), encoding="utf-8")
     change = diff(old, load(kb_copy, today=TODAY))
-    assert change and change.describe() == "contacts/events/not-covered changed: 1"
+    assert change and change.describe() == "contacts/events/not-covered/small talk changed: 1"

@@ -41,6 +41,17 @@ def test_stats_count_by_language_group_decision_and_entry(storage: SQLiteStorage
     ]
 
 
+def test_stats_count_small_talk_and_person_requests_apart(storage: SQLiteStorage) -> None:
+    ask(storage, 6, "de")
+    ask(storage, 7, "en", None, "smalltalk", None)
+    ask(storage, 5, "fr", None, "handoff", None)
+    lines = reports.stats(storage, 30).splitlines()
+    assert lines[:3] == ["Questions in the last 30 days: 6",
+                         "Decisions: answer 100%, suggest 0%, decline 0%",
+                         "Small talk: 7, asked for a person: 5"]
+    assert "By language: de 6" in lines
+
+
 def test_stats_hide_small_totals_and_leave_out_percentages(storage: SQLiteStorage) -> None:
     ask(storage, 4, "fa")
     text = reports.stats(storage, 7)
@@ -207,7 +218,7 @@ def test_diff_counts_contacts_events_and_not_covered(small_kb: KnowledgeBase) ->
     new = dataclasses.replace(small_kb, contacts=contacts, events=events, not_covered={})
     changes = reports.diff(small_kb, new)
     assert changes.other == 2 + 1 + len(small_kb.not_covered)
-    assert changes.describe() == f"contacts/events/not-covered changed: {changes.other}"
+    assert changes.describe() == f"contacts/events/not-covered/small talk changed: {changes.other}"
 
 
 def test_diff_of_the_same_knowledge_is_empty(small_kb: KnowledgeBase) -> None:

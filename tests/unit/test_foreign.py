@@ -1,0 +1,61 @@
+"""Languages the bot does not speak: recognised, answered in the user's or English."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cli import answer_json
+from bot.conversation.core import Conversation
+from bot.conversation.messages import Text, UserState
+from bot.understanding.foreign import asked_in, identify
+from tests.unit.test_conversation import buttons, say
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("¿dónde hago la Anmeldung en Jena?", "es"),
+     ("come si rinnova il permesso di soggiorno", "it"),
+     ("jak znaleźć mieszkanie w Jenie", "pl"), ("tôi muốn học tiếng Đức", "vi"),
+     ("我在哪里办理Anmeldung?", "zh"), ("मुझे डॉक्टर चाहिए", "hi"), ("ექიმი მჭირდება", "ka"),
+     ("ሓኪም የድልየኒ ኣሎ", "ti"), ("د الماني ژبې کورس چیرته دی", "ps"), ("زۆر سوپاس", "ku"),
+     ("waxaan rabaa inaan barto luqadda Jarmalka", "so")],
+)
+def test_foreign_languages_are_recognised(project_snapshot, text: str, lang: str) -> None:
+    assert identify(text, project_snapshot.index.ignore).lang == lang
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("wo melde ich meine wohnung an", "de"), ("where do i register my address", "en"),
+     ("où est la mairie", "fr"), ("как открыть счёт в банке", "ru"), ("سلام خوبی؟", "fa")],
+)
+def test_supported_languages_stay_supported(project_snapshot, text: str, lang: str) -> None:
+    assert identify(text, project_snapshot.index.ignore).lang == lang
+
+
+@pytest.mark.parametrize("text", ["", "   ", "👍", "12345", "Anmeldung"])
+def test_nothing_to_tell_gives_no_language(text: str) -> None:
+    assert asked_in(text) in (None, "de")
+
+
+def test_foreign_question_is_answered_in_english_with_the_language_buttons(
+        project_core: Conversation) -> None:
+    replies, _ = project_core.handle(say("¿dónde hago la Anmeldung en Jena?", None),
+                                     UserState())
+    note = replies[0]
+    assert isinstance(note, Text) and note.lang == "en" and "Українська" in note.text
+    assert any(b.startswith("lang:") for b in buttons([note]))
+    assert all(r.lang == "en" for r in replies if isinstance(r, Text) and r is not note)
+
+
+def test_foreign_question_uses_the_chosen_language(project_core: Conversation) -> None:
+    replies, _ = project_core.handle(say("jak znaleźć mieszkanie w Jenie", None),
+                                     UserState(lang="de"))
+    assert replies[0].lang == "de" and "Deutsch" in replies[0].text
+
+
+def test_ask_json_reports_the_foreign_language_and_still_answers(
+        project_core: Conversation) -> None:
+    result = answer_json(project_core, "Hola, ¿dónde hago la Anmeldung en Jena?")
+    assert result["asked_in"] == "es" and result["lang"] == "en"
+    assert "registration" in [result["entry"], *result["suggestions"]]

@@ -1,0 +1,82 @@
+"""Two questions in one message: the stronger answered, the other one tap away."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.conversation.core import Conversation
+from bot.conversation.messages import Text, UserState
+from bot.understanding.policy import Candidate, Match
+from bot.understanding.topics import parts, two_topics
+from tests.unit.test_conversation import buttons, say
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("wo melde ich mich an und wie eröffne ich ein konto",
+      ["wo melde ich mich an", "wie eröffne ich ein konto"]),
+     ("Deutschkurs? Wohnung?\nKita", ["Deutschkurs", "Wohnung", "Kita"]),
+     ("وين بسجل عنواني وكيف افتح حساب بنكي", ["وين بسجل عنواني", "كيف افتح حساب بنكي"]),
+     ("almanca kursu ve ev arıyorum", ["almanca kursu", "ev arıyorum"]),
+     ("", []), ("???", [])],
+)
+def test_parts(text: str, expected: list[str]) -> None:
+    assert parts(text) == expected
+
+
+TWO = (Candidate("registration", 1.0, 1.0, 1.0), Candidate("bank-account", 0.9, 1.0, 1.0))
+
+
+def fake(verdicts: dict[str, Match]):
+    return lambda part: verdicts.get(part, Match("decline", None, 0.0))
+
+
+def test_two_confident_parts_give_answer_and_the_other_first() -> None:
+    whole = Match("suggest", None, 0.4, ("registration",), TWO)
+    found = two_topics("where do i register and how do i open a bank account", whole, fake({
+        "where do i register": Match("answer", "registration", 0.9),
+        "how do i open a bank account": Match("answer", "bank-account", 0.95)}))
+    assert (found.decision, found.entry, found.also) == ("answer", "bank-account",
+                                                          "registration")
+    assert found.suggestions[0] == "registration"
+
+
+def test_one_weak_part_changes_nothing() -> None:
+    whole = Match("answer", "registration", 0.9, (), TWO)
+    found = two_topics("where do i register and what is the weather", whole, fake({
+        "where do i register": Match("answer", "registration", 0.9),
+        "what is the weather": Match("answer", "planetarium", 0.3)}))
+    assert found == whole
+
+
+def test_a_clear_answer_for_something_else_is_kept() -> None:
+    whole = Match("answer", "doctors", 0.99, (), TWO)
+    found = two_topics("a b c d and e f g h", whole, fake({
+        "a b c d": Match("answer", "registration", 0.9),
+        "e f g h": Match("answer", "bank-account", 0.9)}))
+    assert found == whole
+
+
+def test_one_topic_among_the_candidates_is_not_split() -> None:
+    whole = Match("answer", "registration", 0.9, (), TWO[:1])
+    assert two_topics("where do i register and how do i open a bank account", whole, fake({
+        "where do i register": Match("answer", "registration", 0.9),
+        "how do i open a bank account": Match("answer", "bank-account", 0.95)})) == whole
+
+
+def test_emergencies_and_small_talk_are_left_alone() -> None:
+    for whole in (Match("answer", "emergency", 0.9, emergency=True),
+                  Match("smalltalk", None, 0.0, kind="greeting")):
+        assert two_topics("x y z w and a b c d", whole,
+                          fake({"x y z w": Match("answer", "a", 0.99),
+                                "a b c d": Match("answer", "b", 0.99)})) == whole
+
+
+def test_reply_puts_the_second_topic_right_under_the_answer(project_core: Conversation
+                                                            ) -> None:
+    replies, _ = project_core.handle(
+        say("where do i register my address and also how do i open a bank account"),
+        UserState(lang="en"))
+    assert isinstance(replies[1], Text) and replies[1].text == "You also asked about:"
+    topics = set(buttons(replies[:2]))
+    assert {"topic:registration|en", "topic:bank-account|en"} & topics
