@@ -83,6 +83,8 @@ def identify(text: str, ignore: frozenset[str] = frozenset()) -> Detection:
     by_script = _by_script(text)
     if by_script is not None:
         return by_script
+    if "¿" in text or "¡" in text:  # only Spanish opens a question or an exclamation so
+        return Detection("es", 0.9)
     found = detect(text, ignore)
     if found.lang not in ("de", "en", "tr", "fr"):
         return found  # Cyrillic, Arabic script, or Arabic/Persian/Russian in Latin letters
