@@ -41,6 +41,12 @@ class Outcome:
         return self.decision == "answer" and self.entry in self.case.expect
 
     @property
+    def first(self) -> bool:
+        """The answer, or else the first "Did you mean…" button, is right."""
+        picked = self.entry if self.decision == "answer" else next(iter(self.suggestions), None)
+        return self.decision in ("answer", "suggest") and picked in self.case.expect
+
+    @property
     def wrong(self) -> bool:
         """Answered with an entry that is not among the expected ones (in scope)."""
         return self.in_scope and self.decision == "answer" and self.entry not in self.case.expect
@@ -74,6 +80,7 @@ class Report:
                 "out_of_scope": len(oos),
                 "oos_declined": _ratio(sum(o.decision == "decline" for o in oos), len(oos)),
                 "language": _ratio(sum(o.lang == o.case.lang for o in items), len(items)),
+                "first": _ratio(sum(o.first for o in scoped), len(scoped)),
                 "wrong_answer": _ratio(sum(o.wrong for o in scoped), len(scoped)),
                 "oos_answered": _ratio(sum(o.decision == "answer" for o in oos), len(oos)),
                 "short": len(short),
@@ -132,7 +139,8 @@ def evaluate(cases: Iterable[Case], answer: Callable[[str], dict[str, Any]]) -> 
 
 def format_report(report: Report, show_misses: int = 40) -> str:
     s = report.summary()
-    rows = [("language", "cases", "accuracy", "in answer/suggest", "in-scope declined",
+    rows = [("language", "cases", "accuracy", "answer or 1st button", "in answer/suggest",
+             "in-scope declined",
              "oos declined", "wrong answer", "oos answered", "reply language",
              "short: reply language")]
 
@@ -140,7 +148,8 @@ def format_report(report: Report, show_misses: int = 40) -> str:
         return "–" if x is None else f"{100 * x:.1f}%"
 
     for name, st in [*s["languages"].items(), ("overall", s["overall"])]:
-        rows.append((name, str(st["cases"]), pct(st["accuracy"]), pct(st["reachable"]),
+        rows.append((name, str(st["cases"]), pct(st["accuracy"]), pct(st["first"]),
+                     pct(st["reachable"]),
                      pct(st["in_scope_declined"]), pct(st["oos_declined"]),
                      pct(st["wrong_answer"]), pct(st["oos_answered"]), pct(st["language"]),
                      f'{pct(st["short_language"])} of {st["short"]}'))

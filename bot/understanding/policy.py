@@ -41,7 +41,7 @@ def read_calibration() -> dict[str, Any]:
 
 _DATA = read_calibration()
 _THRESHOLDS = _DATA["thresholds"]
-NOT_COVERED_LEAD = float(_THRESHOLDS.get("not_covered_lead", 0.8))
+NOT_COVERED_LEAD = float(_THRESHOLDS.get("not_covered_lead", 0.9))
 FEATURES: tuple[str, ...] = tuple(_DATA["features"])
 
 
@@ -55,6 +55,7 @@ class Thresholds:
     maybe: float = float(_THRESHOLDS["maybe"])  # a declined message this close shows topics
     max_suggestions: int = int(_THRESHOLDS["max_suggestions"])
     suggest_floor: float = float(_THRESHOLDS["suggest_floor"])  # share of the top score
+    not_covered_lead: float = NOT_COVERED_LEAD  # rule 3
 
 
 @dataclass(frozen=True)
