@@ -45,6 +45,12 @@ def answer(snap: Snapshot, tr: Translator, text: str, state: UserState,
     return lang, match, reply_for(snap.kb, tr, match, lang, state.group, person)
 
 
+def written_in(snap: Snapshot, text: str) -> str | None:
+    """The language a message is surely written in, else None (a lone German term)."""
+    found = detect(text[:MAX_QUESTION], snap.index.ignore)
+    return found.lang if found.confidence >= DETECT_CONFIDENT else None
+
+
 def reply_kind(kb: KnowledgeBase, match: Match) -> ReplyKind:
     """What the user gets for a verdict: an answer, suggestions, or the honest decline."""
     if match.decision == "answer" and match.entry in kb.entries:

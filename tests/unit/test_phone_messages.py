@@ -95,3 +95,19 @@ def test_the_chosen_language_is_kept_when_unsure(snap: Snapshot, text: str,
                                                  chosen: str) -> None:
     lang, _, _ = answer(snap, default_translator(), text, UserState(lang=chosen))
     assert lang == chosen
+
+
+def test_the_language_last_written_in_is_kept_when_none_was_chosen(snap: Snapshot) -> None:
+    from bot.conversation.core import Conversation
+    from bot.conversation.messages import Incoming
+    from bot.storage.sqlite import SQLiteStorage
+
+    conv = Conversation(snap, default_translator(), SQLiteStorage(":memory:"))
+    _, state = conv.handle(Incoming("u", "text", text="wo kann ich mich hier anmelden bitte",
+                                    chat="u"), UserState())
+    assert state.lang == "de"
+    lang, _, _ = answer(snap, default_translator(), "wbs??", state)
+    assert lang == "de"
+    _, kept = conv.handle(Incoming("u", "text", text="where can i register my flat",
+                                   chat="u"), UserState(lang="fr"))
+    assert kept.lang == "fr"  # a chosen language is not changed by one message
