@@ -12,6 +12,8 @@ from typing import Any
 from bot.errors import BotError
 from bot.understanding.language import SUPPORTED
 
+SHORT_WORDS = 4  # a message of at most this many words counts as short (reply language)
+
 
 @dataclass(frozen=True)
 class Case:
@@ -43,6 +45,17 @@ class Outcome:
         return self.decision == "answer" and self.entry in self.case.expect
 
     @property
+    def first(self) -> bool:
+        """The answer, or else the first "Did you mean…" button, is right."""
+        picked = self.entry if self.decision == "answer" else next(iter(self.suggestions), None)
+        return self.decision in ("answer", "suggest") and picked in self.case.expect
+
+    @property
+    def wrong(self) -> bool:
+        """Answered with an entry that is not among the expected ones (in scope)."""
+        return self.in_scope and self.decision == "answer" and self.entry not in self.case.expect
+
+    @property
     def reachable(self) -> bool:
         return self.correct or any(s in self.case.expect for s in self.suggestions)
 
@@ -60,6 +73,7 @@ class Report:
         def stats(items: list[Outcome]) -> dict:
             scoped = [o for o in items if o.in_scope]
             oos = [o for o in items if not o.in_scope]
+            short = [o for o in items if len(o.case.text.split()) <= SHORT_WORDS]
             return {
                 "cases": len(items),
                 "in_scope": len(scoped),
@@ -70,6 +84,11 @@ class Report:
                 "out_of_scope": len(oos),
                 "oos_declined": _ratio(sum(o.decision == "decline" for o in oos), len(oos)),
                 "language": _ratio(sum(o.lang == o.case.lang for o in items), len(items)),
+                "first": _ratio(sum(o.first for o in scoped), len(scoped)),
+                "wrong_answer": _ratio(sum(o.wrong for o in scoped), len(scoped)),
+                "oos_answered": _ratio(sum(o.decision == "answer" for o in oos), len(oos)),
+                "short": len(short),
+                "short_language": _ratio(sum(o.lang == o.case.lang for o in short), len(short)),
             }
 
         return {
@@ -210,15 +229,20 @@ def evaluate(cases: Iterable[Case], answer: Callable[[str], dict[str, Any]]) -> 
 
 def format_report(report: Report, show_misses: int = 40) -> str:
     s = report.summary()
-    rows = [("language", "cases", "accuracy", "in answer/suggest", "in-scope declined",
-             "oos declined", "reply language")]
+    rows = [("language", "cases", "accuracy", "answer or 1st button", "in answer/suggest",
+             "in-scope declined",
+             "oos declined", "wrong answer", "oos answered", "reply language",
+             "short: reply language")]
 
     def pct(x: float | None) -> str:
         return "–" if x is None else f"{100 * x:.1f}%"
 
     for name, st in [*s["languages"].items(), ("overall", s["overall"])]:
-        rows.append((name, str(st["cases"]), pct(st["accuracy"]), pct(st["reachable"]),
-                     pct(st["in_scope_declined"]), pct(st["oos_declined"]), pct(st["language"])))
+        rows.append((name, str(st["cases"]), pct(st["accuracy"]), pct(st["first"]),
+                     pct(st["reachable"]),
+                     pct(st["in_scope_declined"]), pct(st["oos_declined"]),
+                     pct(st["wrong_answer"]), pct(st["oos_answered"]), pct(st["language"]),
+                     f'{pct(st["short_language"])} of {st["short"]}'))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     misses = report.misses()

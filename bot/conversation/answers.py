@@ -22,6 +22,7 @@ from bot.understanding.language import (
     DETECT_CONFIDENT,
     FALLBACK,
     SUPPORTED,
+    detect,
     endonym,
     negotiate,
 )
@@ -66,6 +67,12 @@ def unsupported_note(tr: Translator, lang: str) -> Text:
     # I18N: {languages} lists the supported languages, each named in itself
     return Text(_("I can read {languages}. Choose your language, or write in one of "
                   "them:").format(languages=names), lang, picker.buttons)
+
+
+def written_in(snap: Snapshot, text: str) -> str | None:
+    """The language a message is surely written in, else None (a lone German term)."""
+    found = detect(text[:MAX_QUESTION], snap.index.ignore)
+    return found.lang if found.confidence >= DETECT_CONFIDENT else None
 
 
 def reply_kind(kb: KnowledgeBase, match: Match) -> ReplyKind:

@@ -8,6 +8,8 @@ renders the replies. Flows live in their own modules: ``commands``, ``buttons`` 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.conversation import answers, buttons, commands, handoff
 from bot.conversation.case import Policy, Question, Recent, Said
 from bot.conversation.messages import Card, Incoming, Reply, Text, UserState, Venue
@@ -86,6 +88,10 @@ def question(turn: Turn) -> Outcome:
                                           incoming.client_lang,
                                           person=handoff.reachable(turn))
     asked = Asked(lang, state.group, match.decision, match.entry)
+    if state.lang is None and answers.written_in(turn.snap, incoming.text) == lang:
+        # never chose a language: the one they (surely) wrote in is kept for short,
+        # unclear messages; a chosen one is not changed by one message
+        state = replace(state, lang=lang)
     if match.decision == "handoff":
         found = handoff.ask(turn, lang)
         return Outcome(found.replies, found.state, (asked,))

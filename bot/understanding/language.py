@@ -27,8 +27,7 @@ _RU_ONLY = set("ыэъё")
 _FA_ONLY = set("پچژگیک")  # U+06CC and U+06A9: the Persian keyboard's yeh and kaf
 _AR_ONLY = set("ةيكىؤ")  # U+064A and U+0643: the Arabic keyboard's yeh and kaf
 _TR_ONLY = set("ışğ")
-_FR_HINT = set("éèêàùâîôœç")
-_DE_HINT = set("äöüß")
+_FR_HINT = set("éèêàùâîôœ")  # (ç and the umlauts are Turkish too, and German names)
 
 # Frequent words that tell a pair apart where the letters do not (normalised spelling),
 # and Arabic, Persian, Russian and Ukrainian typed in Latin letters: see words.json.
@@ -47,6 +46,13 @@ _UK_WORDS, _RU_WORDS = _LISTS["uk"], _LISTS["ru"]
 _FA_WORDS, _AR_WORDS = _LISTS["fa"], _LISTS["ar"]
 _ARABIZI_WORDS, _FINGLISH_WORDS = _LISTS["arabizi"], _LISTS["finglish"]
 _RU_LATIN_WORDS, _UK_LATIN_WORDS = _LISTS["ru-latin"], _LISTS["uk-latin"]
+# Everyday words of every language as typed in Latin letters: a short message is the
+# language of its own words, not of the German names in it ("contrat électricité
+# stadtwerke jena" is French).
+_LATIN_VOTES: dict[str, frozenset[str]] = {
+    "de": _LISTS["de"], "en": _LISTS["en"], "fr": _LISTS["fr"], "tr": _LISTS["tr"],
+    "ar": _ARABIZI_WORDS, "fa": _FINGLISH_WORDS, "ru": _RU_LATIN_WORDS, "uk": _UK_LATIN_WORDS,
+}
 _ARABIZI_DIGIT = re.compile(r"[a-z]+[2375][a-z]|[2375][a-z]{2,}|[a-z]{2,}[2375]\b")
 _URL = re.compile(r"(https?://|www\.)\S+|\S+@\S+")
 _WORD = re.compile(r"[^\W_]+")
@@ -145,7 +151,10 @@ def detect(text: str, ignore: frozenset[str] = frozenset()) -> Detection:
     kept = [w for w in words if _fold(w) not in ignore]
     scripts = _script_counts(" ".join(kept))
     letters = sum(scripts.values())
-    if letters == 0:
+    if letters == 0:  # only German names (or nothing): their own words may still tell
+        winner = _vote_winner(_latin_votes(lowered, frozenset()))
+        if winner is not None:
+            return Detection(winner, 0.6)
         return Detection("de" if words else FALLBACK, 0.2 if words else 0.0)
     joined = " ".join(kept)
     if scripts["cyrillic"] >= max(2, 0.25 * letters):
@@ -155,26 +164,40 @@ def detect(text: str, ignore: frozenset[str] = frozenset()) -> Detection:
         arab = [w for w in kept if _script_counts(w)["arabic"]]
         return _pair(" ".join(arab), arab, "fa", "ar", _FA_ONLY, _AR_ONLY, _FA_WORDS, _AR_WORDS)
     latin = lowered if len(kept) == len(words) else joined
-    tokens = set(re.findall(r"[a-z0-9]+", _fold(latin)))
-    arabizi = len(tokens & _ARABIZI_WORDS) + 2 * len(_ARABIZI_DIGIT.findall(latin))
-    finglish = len(tokens & _FINGLISH_WORDS)
+    votes = _latin_votes(lowered, frozenset(re.findall(r"[a-z0-9]+", _fold(latin))))
     ranked = _langid_rank(latin, _LATIN_LANGS)
     best, prob = ranked[0]
-    prior = {
-        "tr": sum(ch in _TR_ONLY for ch in latin),
-        "fr": sum(ch in _FR_HINT for ch in latin),
-        "de": sum(ch in _DE_HINT for ch in latin),
-    }
-    if max(arabizi, finglish) >= 3 or (max(arabizi, finglish) == 2 and prob < 0.9):
-        return Detection("ar" if arabizi > finglish else "fa", 0.6)
-    russian, ukrainian = len(tokens & _RU_LATIN_WORDS), len(tokens & _UK_LATIN_WORDS)
-    strong = max(russian, ukrainian) >= 3 or (max(russian, ukrainian) == 2 and prob < 0.9)
-    if strong and russian != ukrainian:
-        return Detection("ru" if russian > ukrainian else "uk", 0.6)
-    if prior["tr"] and best != "tr":
+    if any(ch in _TR_ONLY for ch in latin) and best != "tr":
         best, prob = "tr", 0.7
     confidence = prob if len(kept) >= 3 else prob * 0.6
-    return Detection(best, round(min(confidence, 0.99), 3))
+    winner = _vote_winner(votes)
+    if winner is None:
+        return Detection(best, round(min(confidence, 0.99), 3))
+    hits = votes[winner]
+    if winner == best:  # the statistics and the words agree: sure even when short
+        return Detection(best, round(min(max(confidence, 0.5 + 0.1 * hits), 0.99), 3))
+    if winner in _LATIN_LANGS and prob >= 0.95 and hits < 2:
+        return Detection(best, round(min(confidence, 0.99), 3))
+    return Detection(winner, round(min(0.5 + 0.1 * hits, 0.9), 3))
+
+
+def _latin_votes(lowered: str, kept: frozenset[str]) -> dict[str, int]:
+    """Per language, how many of its everyday words the message has: all of its words
+    count (a French "cours" may also be a keyword), except that German words count only
+    outside the German names (``kept``: the folded words not ignored)."""
+    tokens = frozenset(re.findall(r"[a-z0-9]+", _fold(lowered)))
+    votes = {lang: len((kept if lang == "de" else tokens) & listed)
+             for lang, listed in _LATIN_VOTES.items()}
+    votes["ar"] += 2 * len(_ARABIZI_DIGIT.findall(lowered))
+    votes["fr"] += any(ch in _FR_HINT for ch in lowered)
+    return votes
+
+
+def _vote_winner(votes: dict[str, int]) -> str | None:
+    """The language whose everyday words occur most often, when it leads alone."""
+    ranked = sorted(votes.items(), key=lambda kv: -kv[1])
+    (first, top), (_, second) = ranked[0], ranked[1]
+    return first if top > second else None
 
 
 def _fold(word: str) -> str:

@@ -241,7 +241,8 @@ class Index:
         """Rank and decide on the entries alone."""
         candidates = self.rank(text, lang)
         emergency = bool(self.emergency_id) and is_emergency(text)
-        facts = evidence(candidates, self.kb.entries, self.calibration, emergency)
+        facts = evidence(candidates, self.kb.entries, self.calibration, emergency,
+                         self.thresholds.not_covered_lead)
         return decide(facts, self.kb.entries, self.emergency_id, self.thresholds)
 
 

@@ -9,7 +9,11 @@ Rules, in order:
    beside it, and the conversation puts 112/110 first; otherwise the emergency entry.
 2. Nothing ranked: decline.
 3. A kind of question no entry covers ranked first: decline with its hint; entries that
-   came close are still offered, in case the question was about Jena after all.
+   came close are still offered, in case the question was about Jena after all. The kind
+   wins only over a clearly weaker entry (score below ``not_covered_lead`` times the
+   kind's): words both share — an office name such as Bürgeramt, said of Jena's or
+   another city's — must not make the kind swallow the question; otherwise the kinds are
+   set aside and the entries decide.
 4. Below ``suggest``: decline, still showing a faint match above ``maybe``.
 5. From ``answer`` up: answer; below ``sure`` the close runners-up come along.
 6. In between: suggest ("Did you mean…" with buttons).
@@ -37,6 +41,7 @@ def read_calibration() -> dict[str, Any]:
 
 _DATA = read_calibration()
 _THRESHOLDS = _DATA["thresholds"]
+NOT_COVERED_LEAD = float(_THRESHOLDS.get("not_covered_lead", 0.9))
 FEATURES: tuple[str, ...] = tuple(_DATA["features"])
 
 
@@ -50,6 +55,7 @@ class Thresholds:
     maybe: float = float(_THRESHOLDS["maybe"])  # a declined message this close shows topics
     max_suggestions: int = int(_THRESHOLDS["max_suggestions"])
     suggest_floor: float = float(_THRESHOLDS["suggest_floor"])  # share of the top score
+    not_covered_lead: float = NOT_COVERED_LEAD  # rule 3
 
 
 @dataclass(frozen=True)
@@ -123,11 +129,18 @@ class Evidence:
 
 
 def evidence(candidates: Sequence[Candidate], entries: Collection[str],
-             calibration: Calibration, emergency: bool = False) -> Evidence:
-    """Calibrate the ranked candidates of one message."""
+             calibration: Calibration, emergency: bool = False,
+             lead: float = NOT_COVERED_LEAD) -> Evidence:
+    """Calibrate the ranked candidates of one message (a not-covered kind ranked first
+    only over a clearly weaker entry: rule 3)."""
     if not candidates:
         return Evidence((), 0.0, emergency)
     top = candidates[0]
+    if top.entry not in entries:
+        real = next((c for c in candidates if c.entry in entries), None)
+        if real is not None and real.score >= lead * top.score:
+            candidates = [c for c in candidates if c.entry in entries]
+            top = candidates[0]
     runner = candidates[1].score if len(candidates) > 1 else 0.0
     confidence = calibration.probability(top.features(runner))
     trailing = 0.0

@@ -142,7 +142,8 @@ def is_smalltalk(found: Verdict, match: Match) -> bool:
         return False
     if found.score >= SURE:
         return True
-    answered = match.decision == "answer"
+    # an entry came close: answered, or offered as "Did you mean" (the band is wide)
+    answered = match.decision in ("answer", "suggest")
     if answered and (match.confidence >= ENTRY_CLEAR or found.share < 1.0
                      or found.score < CLOSE):
         return False
@@ -160,7 +161,11 @@ def decide(found: Verdict, match: Match) -> Match:
     """
     if match.emergency:
         return match
-    inside = (found.person >= PERSON_SIMILAR and (found.kind == PERSON or found.score < SIMILAR)
+    named = found.person >= 100  # a word that names a person (100), and wants one (101)
+    # Only resembling a request for a person counts just when no entry came close: "wo kann
+    # ich mich hier anmelden bitte" resembles "kann ich hier mit jemandem sprechen bitte".
+    resembles = PERSON_SIMILAR <= found.person < 100 and match.decision == "decline"
+    inside = ((named or resembles) and (found.kind == PERSON or found.score < SIMILAR)
               and (found.person > 100 or not (match.decision == "answer"
                                                and match.confidence >= ENTRY_SURE)))
     if inside or (found.kind == PERSON and is_smalltalk(found, match)):

@@ -64,7 +64,7 @@ def test_negotiate(tag: str | None, expected: str | None) -> None:
 
 
 SCRIPT_LISTS = ("uk", "ru", "fa", "ar")  # compared with the message's words as written
-LATIN_LISTS = ("arabizi", "finglish", "ru-latin", "uk-latin")  # with its folded words
+LATIN_LISTS = ("arabizi", "finglish", "ru-latin", "uk-latin", "fr", "tr", "en", "de")  # folded
 
 
 def test_word_lists_are_shipped_and_complete() -> None:

@@ -128,3 +128,31 @@ def test_defaults_come_from_the_shipped_calibration_file() -> None:
     assert tuple(data["features"]) == FEATURES
     assert len(Calibration().weights) == len(FEATURES)
     assert 0 < Thresholds().suggest <= Thresholds().answer <= Thresholds().sure <= 1
+
+
+@pytest.mark.parametrize(
+    ("candidates", "wins"),
+    [
+        # the kind leads clearly: it declines
+        (ranked(("passport", 1.0), ("registration", 0.7)), "passport"),
+        (ranked(("passport", 1.0), ("registration", 0.89)), "passport"),
+        # shared vocabulary (an office name): the entry is about as strong — it is not swallowed
+        (ranked(("passport", 1.0), ("registration", 0.9)), "registration"),
+        (ranked(("passport", 1.0), ("registration", 0.95), ("housing", 0.5)), "registration"),
+        # no entry at all: the kind
+        (ranked(("passport", 1.0)), "passport"),
+    ],
+)
+def test_a_kind_wins_only_over_a_clearly_weaker_entry(candidates: tuple[Candidate, ...],
+                                                      wins: str) -> None:
+    found = evidence(candidates, ENTRIES, Calibration(), lead=0.9)
+    assert found.candidates[0].entry == wins
+    assert all(c.entry in ENTRIES for c in found.candidates) == (wins in ENTRIES)
+    match = decide(found, ENTRIES, "emergency", T)
+    assert (match.not_covered == "passport") == (wins == "passport")
+
+
+def test_an_emergency_is_never_declined_by_a_kind() -> None:
+    found = evidence(KIND_FIRST, ENTRIES, Calibration(), emergency=True, lead=0.9)
+    match = decide(found, ENTRIES, "emergency", T)
+    assert match.decision == "answer" and match.emergency and match.not_covered is None
