@@ -32,7 +32,6 @@ from rapidfuzz import fuzz, process
 from bot.knowledge.model import KnowledgeBase
 from bot.understanding import (
     diskcache,
-    foreign,
     heap,
     language,
     smalltalk,
@@ -82,7 +81,6 @@ class Index:
         # The detector's model loads while the rest is built and the first message waits;
         # not earlier, or the n-gram model's temporaries and the model would add up.
         language.preload()
-        foreign.preload()
         idf = vocabulary.idf(found.bags)
         self.vocab, self.idf, self.max_idf = idf.vocab, idf.weight, idf.max
         self._vocab_index = {t: i for i, t in enumerate(self.vocab)}
@@ -104,7 +102,6 @@ class Index:
         index.kb = kb  # the texts the index was built from are identical (the key)
         index.smalltalk = smalltalk.SmallTalkIndex(kb.smalltalk)
         language.preload()  # a build started it already, at the moment that keeps the peak low
-        foreign.preload()
         return index
 
     def __getstate__(self) -> dict[str, object]:
