@@ -237,6 +237,23 @@ def _event(eid: str, data: Any, file: str, problems: list[Problem], today: date)
     )
 
 
+def _lists_per_language(check: Checker, data: dict, key: str,
+                        what: str) -> dict[str, tuple[str, ...]]:
+    """``key: {de: [...], en: [...]}`` — a list of texts per supported language."""
+    raw = data.get(key)
+    found: dict[str, tuple[str, ...]] = {}
+    if not isinstance(raw, dict) or not raw:
+        check.error(f"'{key}' must list {what} per language (de: [...], en: ...)")
+        return found
+    for lang in raw:
+        if lang not in SUPPORTED:
+            check.error(f"'{key}' has unknown language code '{lang}'; use "
+                        f"{', '.join(SUPPORTED)}")
+        elif texts := check.strings(raw, lang, required=True):
+            found[lang] = texts
+    return found
+
+
 def _not_covered(oid: str, data: Any, file: str, problems: list[Problem]) -> NotCovered | None:
     check = Checker(file, oid, problems)
     if not isinstance(data, dict):
@@ -244,17 +261,7 @@ def _not_covered(oid: str, data: Any, file: str, problems: list[Problem]) -> Not
         return None
     check.unknown(data, {"hint", "questions"}, languages=False)
     hints = per_language(check, data, "hint")
-    raw = data.get("questions")
-    questions: dict[str, tuple[str, ...]] = {}
-    if not isinstance(raw, dict) or not raw:
-        check.error("'questions' must list example questions per language (de: [...], en: ...)")
-        raw = {}
-    for lang in raw:
-        if lang not in SUPPORTED:
-            check.error(f"'questions' has unknown language code '{lang}'; use "
-                        f"{', '.join(SUPPORTED)}")
-        elif found := check.strings(raw, lang, required=True):
-            questions[lang] = found
+    questions = _lists_per_language(check, data, "questions", "example questions")
     missing = [lang for lang in SUPPORTED if lang not in hints or lang not in questions]
     if missing:
         check.warn(f"has no hint or no example questions in {', '.join(missing)}")
@@ -304,17 +311,7 @@ def _smalltalk(kind: str, data: Any, problems: list[Problem]) -> SmallTalk | Non
         check.error("'reply' is missing: write the reply per language (de: ..., en: ...)")
     elif missing := [lang for lang in SUPPORTED if lang not in data["reply"]]:
         check.error(f"'reply' is missing in {', '.join(missing)}")
-    raw = data.get("examples")
-    examples: dict[str, tuple[str, ...]] = {}
-    if not isinstance(raw, dict) or not raw:
-        check.error("'examples' must list example messages per language (de: [...], en: ...)")
-        raw = {}
-    for lang in raw:
-        if lang not in SUPPORTED:
-            check.error(f"'examples' has unknown language code '{lang}'; use "
-                        f"{', '.join(SUPPORTED)}")
-        elif found := check.strings(raw, lang, required=True):
-            examples[lang] = found
+    examples = _lists_per_language(check, data, "examples", "example messages")
     return SmallTalk(kind, MappingProxyType(replies), MappingProxyType(examples))
 
 
