@@ -28,21 +28,24 @@ GENERAL = "all"  # the fallback for a user who chose no group
 CACHE_PATHS = ("/cache/", "/cache?", "/amp")  # copies of a page, not the page itself
 
 
+def _optional_mapping(root: Path, name: str, problems: list[Problem], absent: str,
+                      shape: str) -> dict[Any, Any]:
+    """A YAML mapping file that may be missing (a warning) — ``{}`` when unusable."""
+    path = root / name
+    if not path.exists():
+        problems.append(Problem(name, absent, severity="warning"))
+        return {}
+    data = read_yaml(path, root, problems)  # it reports an unreadable or empty file
+    if data is not None and not isinstance(data, dict):
+        problems.append(Problem(name, shape))
+    return data if isinstance(data, dict) else {}
+
+
 def read_domains(root: Path, problems: list[Problem]) -> dict[str, str]:
     """The allow-list: domain → owner. Missing file: a warning, and links are not checked."""
-    path = root / SOURCES_FILE
-    if not path.exists():
-        problems.append(Problem(SOURCES_FILE, "is missing, so links and sources are not "
-                                "checked; list the allowed web sites with their owners",
-                                severity="warning"))
-        return {}
-    data = read_yaml(path, root, problems)
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        problems.append(Problem(SOURCES_FILE, "must map each domain to its owner "
-                                "(jena.de: Stadt Jena)"))
-        return {}
+    data = _optional_mapping(root, SOURCES_FILE, problems, "is missing, so links and sources "
+                             "are not checked; list the allowed web sites with their owners",
+                             "must map each domain to its owner (jena.de: Stadt Jena)")
     domains: dict[str, str] = {}
     for domain, owner in data.items():
         name = str(domain).strip().lower()
@@ -117,18 +120,9 @@ def unreachable(contact: Contact) -> list[str]:
 def read_fallback(root: Path, contacts: Mapping[str, Contact],
                   problems: list[Problem]) -> dict[str, str]:
     """``fallback.yaml``: group → contact id, every contact reachable, 'all' required."""
-    path = root / FALLBACK_FILE
-    if not path.exists():
-        problems.append(Problem(FALLBACK_FILE, "is missing: when the bot cannot help, nobody "
-                                "is named; add one reachable contact per group",
-                                severity="warning"))
-        return {}
-    data = read_yaml(path, root, problems)
-    if not isinstance(data, dict):
-        if data is not None:
-            problems.append(Problem(FALLBACK_FILE, "must map groups to contact ids "
-                                    "(refugee: auslaenderbehoerde)"))
-        return {}
+    data = _optional_mapping(root, FALLBACK_FILE, problems, "is missing: when the bot cannot "
+                             "help, nobody is named; add one reachable contact per group",
+                             "must map groups to contact ids (refugee: auslaenderbehoerde)")
     found: dict[str, str] = {}
     for group, cid in data.items():
         found.update(_fallback_item(str(group), cid, contacts, problems))
