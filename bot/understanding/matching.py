@@ -63,6 +63,8 @@ NGRAM_TOP = 3  # entries the n-gram model adds to the rerank beside the word sta
 NGRAM_WEIGHT = 0.3  # weight of the n-gram posterior in the ranking score
 NGRAM_TEMPERATURE = 0.2  # softens naive Bayes' over-confident posterior
 
+WordScore = tuple[FloatArray | None, float, float]  # see Index._word_score
+
 
 class Index:
     """Search structures for one knowledge snapshot; immutable once built."""
@@ -77,7 +79,14 @@ class Index:
         found = vocabulary.corpus(kb)
         self.ids: list[str] = found.ids  # entries first, then the not-covered kinds
         self._variants = found.variants
-        self._ngrams = NgramModel(found.docs, found.labels, len(self.ids))
+        # each variant's words as a sorted set, for token_set_ratio; made on first use in
+        # a large base (where most entries are never reranked)
+        self._sets: list[vocabulary.Variants | None] = [None] * len(self.ids)
+        self._compare: dict[tuple[int, str], tuple[list[str], list[str]]] = {}
+        if len(found.docs.labels) <= vocabulary.MANY_TEXTS:
+            for i in range(len(self.ids)):
+                self._compared(i, None)
+        self._ngrams = NgramModel(found.docs, len(self.ids))
         # The detector's model loads while the rest is built and the first message waits;
         # not earlier, or the n-gram model's temporaries and the model would add up.
         language.preload()
@@ -137,12 +146,14 @@ class Index:
                     found[other] = max(found.get(other, 0.0), score / 100 * 0.9)
         return tuple(sorted(found.items(), key=lambda kv: -kv[1]))
 
-    def rank(self, text: str, lang: str | None = None) -> list[Candidate]:
-        """Entries ranked by relevance to ``text``, best first (empty when nothing is known)."""
+    def rank(self, text: str, lang: str | None = None,
+             seen: dict[str, WordScore] | None = None) -> list[Candidate]:
+        """Entries ranked by relevance to ``text``, best first (empty when nothing is known).
+        ``seen``: the word scores of another part of the same message, reused."""
         words = list(dict.fromkeys(match_tokens(text)))[:MAX_WORDS]
         if not words or not self.ids:
             return []
-        total, weight_sum, unknown = self._word_scores(words)
+        total, weight_sum, unknown = self._word_scores(words, seen)
         if weight_sum <= 0:
             return []
         coverage = self._with_phrases(total / weight_sum, words)
@@ -160,27 +171,45 @@ class Index:
         ranked.sort(key=lambda c: -c.score)
         return ranked
 
-    def _word_scores(self, words: list[str]) -> tuple[FloatArray, float, float]:
+    def _word_scores(self, words: list[str],
+                     seen: dict[str, WordScore] | None = None,
+                     ) -> tuple[FloatArray, float, float]:
         """Per entry, the IDF weight of the message's words it explains; the message's
-        total weight; and the part of it in words no entry knows."""
+        total weight; and the part of it in words no entry knows. ``seen`` keeps each
+        word's share for the parts of the same message."""
         total = np.zeros(len(self.ids), dtype=np.float32)
         weight_sum = unknown = 0.0
         for word in words:
-            matches = self._expand(word)
-            if not matches:
-                # An unknown word counts as informative: the message is about something else.
-                if len(word) > 2 and not word.isdigit():
-                    weight_sum += UNKNOWN_WEIGHT * self.max_idf
-                    unknown += UNKNOWN_WEIGHT * self.max_idf
-                continue
-            best_idf = max(self.idf[t] * s for t, s in matches)
-            weight_sum += best_idf
-            contrib = np.zeros(len(self.ids), dtype=np.float32)
-            for token, sim in matches:
-                idx, weights = self._postings.of(self._vocab_index[token])
-                np.maximum.at(contrib, idx, weights * (self.idf[token] * sim))
-            total += np.minimum(contrib, best_idf * KEYWORD_WEIGHT)
+            found = seen.get(word) if seen is not None else None
+            if found is None:
+                found = self._word_score(word)
+                if seen is not None:
+                    seen[word] = found
+            vector, weight, unknown_weight = found
+            weight_sum += weight
+            unknown += unknown_weight
+            if vector is not None:
+                total += vector
         return total, weight_sum, unknown
+
+    def _word_score(self, word: str) -> WordScore:
+        """One word's explained weight per entry (None: no entry knows it), its weight in
+        the message, and the part of that weight unknown to every entry."""
+        matches = self._expand(word)
+        if not matches:
+            # An unknown word counts as informative: the message is about something else.
+            if len(word) > 2 and not word.isdigit():
+                return None, UNKNOWN_WEIGHT * self.max_idf, UNKNOWN_WEIGHT * self.max_idf
+            return None, 0.0, 0.0
+        best_idf = max(self.idf[t] * s for t, s in matches)
+        contrib = np.zeros(len(self.ids), dtype=np.float32)
+        found = [self._postings.of(self._vocab_index[token]) for token, _ in matches]
+        weights = [w * (self.idf[token] * sim) for (_, w), (token, sim) in zip(
+            found, matches, strict=True)]
+        # one maximum over all the words ``word`` may stand for (a maximum is exact)
+        np.maximum.at(contrib, np.concatenate([idx for idx, _ in found]),
+                      np.concatenate(weights))
+        return np.minimum(contrib, best_idf * KEYWORD_WEIGHT), best_idf, 0.0
 
     def _with_phrases(self, coverage: FloatArray, words: list[str]) -> FloatArray:
         """``coverage`` raised for entries whose multi-word keyword occurs whole."""
@@ -203,21 +232,38 @@ class Index:
         order += [int(i) for i in np.argsort(-likely)[:NGRAM_TOP] if int(i) not in order]
         return likely, gap
 
+    def _compared(self, i: int, lang: str | None) -> tuple[list[str], list[str]]:
+        """The variants of entry ``i`` the rerank compares a message in ``lang`` with, and
+        the same as sorted sets of words (made once)."""
+        key = (i, lang or "")
+        found = self._compare.get(key)
+        if found is None:
+            sets = self._sets[i]
+            if sets is None:
+                sets = self._sets[i] = {lang: [_word_set(v) for v in variants]
+                                        for lang, variants in self._variants[i].items()}
+            found = self._compare[key] = (_chosen(self._variants[i], lang),
+                                          _chosen(sets, lang))
+        return found
+
     def _rerank(self, query: str, order: list[int], lang: str | None) -> list[float]:
-        docs, owner = [], []
-        for pos, i in enumerate(order):
-            variants = self._variants[i]
-            own = variants.get(lang, []) if lang else [v for vs in variants.values() for v in vs]
-            chosen = own + variants.get("*", []) if lang else own
-            docs.extend(chosen)
-            owner.extend([pos] * len(chosen))
+        docs: list[str] = []
+        sets: list[str] = []
+        sizes = []
+        for i in order:
+            chosen, chosen_sets = self._compared(i, lang)
+            docs += chosen
+            sets += chosen_sets
+            sizes.append(len(chosen))
         if not docs:
             return [0.0] * len(order)
-        scores = process.cdist([query], docs, scorer=fuzz.token_set_ratio, dtype=np.uint8)[0]
+        # token_set_ratio reads a text as the set of its words: their sorted set is the
+        # same text to it, and about half the work
+        scores = process.cdist([query], sets, scorer=fuzz.token_set_ratio, dtype=np.uint8)[0]
         ratio = process.cdist([query], docs, scorer=fuzz.ratio, dtype=np.uint8)[0]
         combined = (scores.astype(np.float32) * 0.5 + ratio.astype(np.float32) * 0.5) / 100
         best = np.zeros(len(order), dtype=np.float32)
-        np.maximum.at(best, np.array(owner, dtype=np.int32), combined)
+        np.maximum.at(best, np.repeat(np.arange(len(order)), sizes), combined)
         return [float(x) for x in best]
 
     def match(self, text: str, lang: str | None = None) -> Match:
@@ -230,17 +276,30 @@ class Index:
         if lang is None:
             found = language.detect(text, self.ignore)
             lang = found.lang if found.confidence >= language.DETECT_CONFIDENT else ""
-        verdict = self._verdict(text, lang)
+        seen: dict[str, WordScore] = {}  # the parts of the message share its words' scores
+        verdict = self._verdict(text, lang, seen)
         verdict = smalltalk.decide(self.smalltalk.classify(text), verdict)
-        return topics.two_topics(text, verdict, lambda part: self._verdict(part, lang))
+        return topics.two_topics(text, verdict, lambda part: self._verdict(part, lang, seen))
 
-    def _verdict(self, text: str, lang: str) -> Match:
+    def _verdict(self, text: str, lang: str, seen: dict[str, WordScore]) -> Match:
         """Rank and decide on the entries alone."""
-        candidates = self.rank(text, lang)
+        candidates = self.rank(text, lang, seen)
         emergency = bool(self.emergency_id) and is_emergency(text)
         facts = evidence(candidates, self.kb.entries, self.calibration, emergency,
                          self.thresholds.not_covered_lead)
         return decide(facts, self.kb.entries, self.emergency_id, self.thresholds)
+
+
+def _chosen(variants: vocabulary.Variants, lang: str | None) -> list[str]:
+    """The variants the rerank compares: the message's language and the keywords, or all
+    when the language is unknown."""
+    if not lang:
+        return [v for found in variants.values() for v in found]
+    return variants.get(lang, []) + variants.get("*", [])
+
+
+def _word_set(text: str) -> str:
+    return " ".join(sorted(set(text.split())))
 
 
 def _common_prefix(a: str, b: str) -> str:

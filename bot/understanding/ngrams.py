@@ -12,9 +12,13 @@ Weights follow the usual text-classification recipe: sublinear term frequency ti
 IDF per variant, each variant scaled to unit length (so long variants do not dominate),
 then summed per entry with additive smoothing ``ALPHA``.
 
-Memory: grams are stored once, as a sorted array of short strings; every known word keeps
-its gram ids as a slice of one flat array; variants are counted in chunks of
-``CHUNK_GRAMS`` so that a knowledge base 100× larger builds without gigabytes of
+Building: a variant is a run of word ids and every word its gram ids (one flat array),
+so a variant's grams are a gather, never a Python loop over grams. Variants are counted in
+chunks of about ``CHUNK_GRAMS`` grams that hold whole entries, twice: once for the
+document frequencies and the number of entries each gram occurs in, once for the weights,
+which go straight to their place in the model's by-gram arrays (the per-gram counts of the
+first pass say where each gram's row starts). Nothing is sorted but each chunk's
+(variant, gram) keys; the 100× synthetic base (101 M grams) builds without gigabytes of
 temporaries.
 """
 
@@ -23,7 +27,7 @@ from __future__ import annotations
 import operator
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from itertools import chain, count
 from typing import Any
@@ -34,6 +38,8 @@ import numpy.typing as npt
 MIN_N, MAX_N = 3, 5
 ALPHA = 0.1  # additive smoothing; 0.03–0.3 tested on the development sets, 0.1 best
 CHUNK_GRAMS = 600_000  # about the (variant, gram) pairs counted at once
+CHUNK_CELLS = 8_000_000  # and at most this many (entry, gram) cells in a chunk's scratch
+KEEP_BYTES = 512 << 20  # counted pairs kept between the two passes; beyond, counted again
 QUERY_CACHE = 50_000  # unknown words of messages whose gram ids are remembered
 
 IntArray = npt.NDArray[np.signedinteger[Any]]
@@ -64,19 +70,20 @@ def _grams(token: str) -> tuple[str, ...]:
 class _Grams:
     """Words and grams seen in training, with their ids (ids in order of first sight)."""
 
-    def __init__(self, docs: Sequence[Sequence[str]]) -> None:
+    def __init__(self, words: Sequence[str]) -> None:
         # The lasting word table first: allocated among the short-lived gram strings, its
         # objects would keep their memory pages from being returned.
-        self.words = dict(zip(dict.fromkeys(chain.from_iterable(docs)), count()))
+        self.words = dict(zip(words, count()))
         ids: defaultdict[str, int] = defaultdict(count().__next__)  # a new gram: next id
-        flat = array("q")
+        flat = array("i")
         offsets = array("q", [0])
         for word in self.words:
             flat.extend(map(ids.__getitem__, _grams(word)))
             offsets.append(len(flat))
         self.count = len(ids)
-        self.flat = np.frombuffer(flat, dtype=np.int64)
+        self.flat = np.frombuffer(flat, dtype=np.int32)
         self.offsets = np.frombuffer(offsets, dtype=np.int64)
+        self.lengths = np.diff(self.offsets)  # grams per word
         # Unknown words of a message are looked up by binary search in the sorted grams.
         order = list(ids)
         self.sorted = np.array(order, dtype=f"<U{MAX_N}") if order else np.zeros(0, "<U1")
@@ -99,33 +106,14 @@ class _Grams:
 
     def _lookup(self, found: list[str]) -> IntArray:
         if not len(self.sorted):
-            return np.full(len(found), -1, dtype=np.int64)
+            return np.full(len(found), -1, dtype=np.int32)
         wanted = np.array(found, dtype=self.sorted.dtype)
         pos = np.minimum(np.searchsorted(self.sorted, wanted), len(self.sorted) - 1)
         return np.where(self.sorted[pos] == wanted, self.sorted_ids[pos], -1)
 
     def of_words(self, tokens: Sequence[str]) -> IntArray:
         parts = [self.of_word(token) for token in tokens]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-
-    def of_docs(self, docs: Sequence[Sequence[str]]) -> tuple[IntArray, IntArray]:
-        """(variant number, gram id) of every gram of ``docs``, in order; training words only."""
-        word_ids = np.fromiter(map(self.words.__getitem__, chain.from_iterable(docs)),
-                               dtype=np.int64)
-        doc_lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-        starts, lengths = self.offsets[word_ids], np.diff(self.offsets)[word_ids]
-        gram_ids = self.flat[_ranges(starts, lengths)]
-        doc_of = np.repeat(np.repeat(np.arange(len(docs), dtype=np.int64), doc_lengths),
-                           lengths)
-        return doc_of, gram_ids
-
-    def sizes(self, docs: Sequence[Sequence[str]]) -> IntArray:
-        """The number of grams of every doc."""
-        per_word = np.diff(self.offsets)[np.fromiter(
-            map(self.words.__getitem__, chain.from_iterable(docs)), dtype=np.int64)]
-        ends = np.cumsum(np.fromiter(map(len, docs), dtype=np.int64, count=len(docs)))
-        totals = np.concatenate([[0], np.cumsum(per_word)])
-        return totals[ends] - totals[np.concatenate([[0], ends[:-1]])]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
 
 def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
@@ -134,87 +122,158 @@ def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
     return offsets + np.arange(int(lengths.sum()), dtype=np.int64)
 
 
-def _chunks(sizes: IntArray, labels: Sequence[int]) -> list[tuple[int, int]]:
-    """Consecutive variant ranges of about ``CHUNK_GRAMS`` grams each (``sizes``: grams
-    per variant).
+class Docs:
+    """Training variants as word ids: ``ids[starts[d]:starts[d + 1]]`` are variant d's
+    words (indices into ``words``); ``labels[d]`` its class. Variants of a class must be
+    consecutive."""
 
-    A chunk ends only where the label changes, so every (gram, class) sum is made within
-    one chunk, in the same order as in one pass: the model is the same however it is cut.
-    """
-    label = np.asarray(labels, dtype=np.int64)
-    changes = np.flatnonzero(label[1:] != label[:-1]) + 1  # first doc of a new label
-    before = np.concatenate([[0], np.cumsum(sizes)])  # grams before each doc
-    bounds, start = [], 0
-    while True:
-        # the first label change after the chunk has CHUNK_GRAMS grams
-        at = np.searchsorted(before[changes], before[start] + CHUNK_GRAMS)
-        if at >= len(changes):
-            break
-        bounds.append((start, int(changes[at])))
-        start = int(changes[at])
-    bounds.append((start, len(sizes)))
-    return bounds
+    def __init__(self, words: Sequence[str], ids: IntArray, lengths: IntArray,
+                 labels: IntArray) -> None:
+        self.words, self.ids = words, np.asarray(ids, dtype=np.int64)
+        self.starts = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self.starts[1:])
+        self.labels = np.asarray(labels, dtype=np.int64)
+
+    @classmethod
+    def of(cls, docs: Sequence[Sequence[str]], labels: Sequence[int]) -> Docs:
+        """From variants given as sequences of words."""
+        table = dict(zip(dict.fromkeys(chain.from_iterable(docs)), count()))
+        ids = np.fromiter(map(table.__getitem__, chain.from_iterable(docs)), dtype=np.int64)
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        return cls(list(table), ids, lengths, np.asarray(labels, dtype=np.int64))
+
+    def in_first_sight_order(self) -> Docs:
+        """The same variants with words numbered in order of first occurrence (and words no
+        variant holds left out), so that gram ids do not depend on the word table."""
+        first = np.full(len(self.words), len(self.ids), dtype=np.int64)
+        np.minimum.at(first, self.ids, np.arange(len(self.ids)))
+        used = np.flatnonzero(first < len(self.ids))
+        order = used[np.argsort(first[used], kind="stable")]
+        renumber = np.zeros(len(self.words), dtype=np.int64)
+        renumber[order] = np.arange(len(order))
+        words = [self.words[int(i)] for i in order]
+        return Docs(words, renumber[self.ids], np.diff(self.starts), self.labels)
+
+
+def _keys(high: IntArray, low: IntArray, size: int) -> IntArray:
+    """``high * size + low``, as 32-bit keys when they fit (they sort about 3× faster)."""
+    wide = len(high) and int(high.max()) * size + size > 1 << 32
+    dtype: type[np.integer[Any]] = np.int64 if wide else np.uint32
+    keys: IntArray = high.astype(dtype) * size + low.astype(dtype)
+    return keys
+
+
+def _unique(key: IntArray) -> tuple[IntArray, IntArray]:
+    """The distinct values of ``key``, sorted in place, and how often each occurs."""
+    key.sort()
+    if not len(key):
+        return key, np.zeros(0, dtype=np.int64)
+    first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    return key[first], np.diff(np.append(first, len(key)))
+
+
+class _Pairs:
+    """The distinct (variant, gram) pairs of consecutive variants with their counts, by
+    variant then gram; compact, so that the second pass need not count again."""
+
+    def __init__(self, docs: Docs, grams: _Grams, start: int, end: int) -> None:
+        n_grams = max(grams.count, 1)
+        words = docs.ids[docs.starts[start]:docs.starts[end]]
+        per_word = grams.lengths[words]
+        found = grams.flat[_ranges(grams.offsets[words], per_word)]
+        before = np.concatenate([[0], np.cumsum(per_word)])  # grams before each word
+        per_doc = np.diff(before[docs.starts[start:end + 1] - docs.starts[start]])
+        key, counts = _unique(_keys(np.repeat(np.arange(end - start), per_doc), found,
+                                    n_grams))
+        doc, self.gram = np.divmod(key, key.dtype.type(n_grams))
+        self.per_doc = np.bincount(doc, minlength=end - start).astype(np.int32)
+        small = counts.max(initial=0) <= np.iinfo(np.uint8).max  # nearly always
+        self.counts = counts.astype(np.uint8) if small else counts
+        self.cells: IntArray | None = None  # the chunk's (gram, class) cells, once known
 
 
 class _Chunk:
-    """Consecutive variants counted together (once for the document frequencies, once
-    more for the weights: counting again is cheaper than keeping the counts)."""
+    """Every (variant, gram) pair of a chunk with its count, variant and class, and every
+    (gram, class) cell, by gram then class."""
 
-    def __init__(self, docs: Sequence[Sequence[str]], start: int, end: int,
-                 grams: _Grams) -> None:
-        self.docs, self.first, self.grams = docs[start:end], start, grams
+    def __init__(self, pairs: _Pairs, labels: IntArray, first: int, span: int) -> None:
+        self.first, self.span = first, span
+        self.gram, self.counts = pairs.gram, pairs.counts
+        self.per_doc = pairs.per_doc
+        self.doc = np.repeat(np.arange(len(pairs.per_doc)), pairs.per_doc)
+        self.pair_cell = _keys(self.gram, (labels - first)[self.doc], span)  # gram-major
+        if pairs.cells is None:
+            pairs.cells = _unique(self.pair_cell.copy())[0]
+        self.cells = pairs.cells
 
-    def pairs(self) -> tuple[IntArray, IntArray, IntArray]:
-        """Every (variant, gram) pair with its count; variants numbered from ``first``."""
-        n_grams = max(self.grams.count, 1)
-        doc_of, flat = self.grams.of_docs(self.docs)
-        pair, counts = np.unique(doc_of * n_grams + flat, return_counts=True)
-        return ((pair // n_grams + self.first).astype(np.int32),
-                (pair % n_grams).astype(np.int32), counts.astype(np.int32))
+    def kept(self) -> int:
+        """Bytes of what the second pass can reuse."""
+        return sum(a.nbytes for a in (self.gram, self.counts, self.per_doc, self.cells))
 
-    def class_weights(self, idf: npt.NDArray[np.float32], label_of: IntArray,
-                      n_classes: int) -> tuple[IntArray, FloatArray, FloatArray]:
-        """Summed unit-length TF-IDF weights per (gram, class) key, and per class."""
-        doc, gram, counts = self.pairs()
-        weight = (1 + np.log(counts)) * idf[gram]
-        local = doc - self.first
-        weight /= np.sqrt(np.bincount(local, weights=weight * weight,
-                                      minlength=len(self.docs)))[local]
-        label = label_of[doc]
-        del doc, local
-        totals = np.bincount(label, weights=weight, minlength=n_classes)
-        key, inverse = np.unique(gram.astype(np.int64) * n_classes + label,
-                                 return_inverse=True)
-        return key, np.bincount(inverse, weights=weight), totals
+
+def _chunks(docs: Docs, grams: _Grams) -> Iterator[tuple[int, int, int, int]]:
+    """(first variant, end, first class, number of classes) of consecutive variant ranges
+    of about ``CHUNK_GRAMS`` grams, each holding whole classes.
+
+    Every (gram, class) sum is made within one chunk, in the same order as in one pass:
+    the model is the same however it is cut.
+    """
+    n = len(docs.labels)
+    if not n:
+        return
+    per_word = grams.lengths[docs.ids]
+    before = np.concatenate([[0], np.cumsum(per_word)])[docs.starts]  # grams before a doc
+    changes = np.flatnonzero(docs.labels[1:] != docs.labels[:-1]) + 1
+    bounds = [0, *changes.tolist(), n]  # every class's first variant, and the end
+    cells_per_class = max(grams.count, 1)
+    start = 0
+    for i in range(1, len(bounds)):
+        end = bounds[i]
+        span = int(docs.labels[end - 1] - docs.labels[start]) + 1
+        if i + 1 < len(bounds):  # would the next class still fit?
+            wider = int(docs.labels[end] - docs.labels[start]) + 1
+            if before[bounds[i + 1]] - before[start] <= CHUNK_GRAMS and \
+                    wider * cells_per_class <= CHUNK_CELLS:
+                continue
+        yield start, end, int(docs.labels[start]), span
+        start = end
 
 
 class NgramModel:
     """Multinomial naive Bayes over character n-grams; immutable once built."""
 
-    def __init__(self, docs: Sequence[Sequence[str]], labels: Sequence[int],
-                 n_classes: int, alpha: float = ALPHA) -> None:
+    def __init__(self, docs: Docs, n_classes: int, alpha: float = ALPHA) -> None:
+        found = _by_class(docs.in_first_sight_order())
         self.n_classes = n_classes
-        self._grams = _Grams(docs)
+        self._grams = _Grams(found.words)
         n_grams = max(self._grams.count, 1)
-        bounds = _chunks(self._grams.sizes(docs), labels)
-        chunks = [_Chunk(docs, start, end, self._grams) for start, end in bounds]
+        chunks = list(_chunks(found, self._grams))
         df = np.zeros(n_grams, dtype=np.int64)
-        for chunk in chunks:
-            df += np.bincount(chunk.pairs()[1], minlength=n_grams)
-        self._idf = (np.log((1 + len(docs)) / (1 + df)) + 1).astype(np.float32)
-        label_of = np.asarray(labels, dtype=np.int64)
-        keys, sums, totals = [], [], np.zeros(n_classes)
-        for chunk in chunks:
-            key, summed, total = chunk.class_weights(self._idf, label_of, n_classes)
-            keys.append(key)
-            sums.append(summed)
-            totals += total
-        key, summed = _merge(keys, sums)
+        in_classes = np.zeros(n_grams, dtype=np.int64)  # classes whose variants hold a gram
+        kept: list[_Pairs | None] = []  # counted pairs kept for the second pass
+        budget = KEEP_BYTES
+        for start, end, first, span in chunks:
+            pairs = _Pairs(found, self._grams, start, end)
+            chunk = _Chunk(pairs, found.labels[start:end], first, span)
+            df += np.bincount(chunk.gram, minlength=n_grams)
+            in_classes += np.bincount(chunk.cells // span, minlength=n_grams)
+            budget -= chunk.kept()
+            kept.append(pairs if budget >= 0 else None)
+        self._idf = (np.log((1 + len(found.labels)) / (1 + df)) + 1).astype(np.float32)
         # CSR by gram: for gram g, classes[indptr[g]:indptr[g+1]] with log-weights
-        gram_of = key // n_classes
-        self._classes = (key % n_classes).astype(np.int32)
-        self._weights = np.log1p(summed / alpha).astype(np.float32)
-        self._indptr = np.searchsorted(gram_of, np.arange(self._grams.count + 1))
+        self._indptr = np.zeros(self._grams.count + 1, dtype=np.int64)
+        np.cumsum(in_classes[:self._grams.count], out=self._indptr[1:])
+        size = int(self._indptr[-1])
+        self._classes = np.zeros(size, dtype=np.uint16 if n_classes <= 1 << 16 else np.int32)
+        self._weights = np.zeros(size, dtype=np.float32)
+        totals = np.zeros(n_classes)
+        filled = self._indptr[:-1].copy()  # where each gram's next class goes
+        for (start, end, first, span), counted in zip(chunks, kept, strict=True):
+            chunk = _Chunk(counted or _Pairs(found, self._grams, start, end),
+                           found.labels[start:end], first, span)
+            totals[first:first + span] = _place(chunk, self._idf, alpha,
+                                                (filled, self._classes, self._weights))
+        del kept
         self._lognorm = np.log(totals + alpha * n_grams).astype(np.float32)
 
     def loglik(self, tokens: Sequence[str]) -> FloatArray | None:
@@ -237,16 +296,39 @@ class NgramModel:
         return loglik
 
 
-def _merge(keys: list[IntArray], sums: list[FloatArray]) -> tuple[IntArray, FloatArray]:
-    """The per-chunk (key, weight) partials as one sorted key array.
+def _by_class(docs: Docs) -> Docs:
+    """``docs`` with each class's variants consecutive (in their order)."""
+    if not len(docs.labels) or np.all(docs.labels[1:] >= docs.labels[:-1]):
+        return docs
+    order = np.argsort(docs.labels, kind="stable")
+    lengths = np.diff(docs.starts)
+    ids = docs.ids[_ranges(docs.starts[order], lengths[order])]
+    return Docs(docs.words, ids, lengths[order], docs.labels[order])
 
-    Chunks hold whole classes, so no key is in two chunks: sorting is all there is to do.
+
+def _place(chunk: _Chunk, idf: npt.NDArray[np.float32], alpha: float,
+           into: tuple[IntArray, npt.NDArray[Any], npt.NDArray[np.float32]]) -> FloatArray:
+    """Write a chunk's (gram, class) log-weights into their rows; return its class totals.
+
+    Sums are made in the order of the pairs (variant, then gram) whatever the chunk.
     """
-    if len(keys) == 1:
-        return keys[0], sums[0]
-    key = np.concatenate(keys)
-    order = np.argsort(key, kind="stable")
-    return key[order], np.concatenate(sums)[order]
+    filled, classes, weights = into
+    # 1 + log(count), looked up by count (position 0 is never used)
+    sublinear = np.append(0.0, 1 + np.log(np.arange(1, int(chunk.counts.max(initial=1)) + 1)))
+    weight = sublinear[chunk.counts] * idf[chunk.gram]
+    weight /= np.repeat(np.sqrt(np.bincount(chunk.doc, weights=weight * weight,
+                                            minlength=len(chunk.per_doc))), chunk.per_doc)
+    local = chunk.pair_cell % chunk.pair_cell.dtype.type(chunk.span)  # the class, from 0
+    totals = np.bincount(local, weights=weight, minlength=chunk.span)
+    summed = np.bincount(chunk.pair_cell, weights=weight,
+                         minlength=len(filled) * chunk.span)[chunk.cells]
+    gram, cls = np.divmod(chunk.cells, chunk.cells.dtype.type(chunk.span))
+    per_gram = np.bincount(gram, minlength=len(filled))
+    at = filled[gram] + np.arange(len(gram)) - (np.cumsum(per_gram) - per_gram)[gram]
+    classes[at] = cls + chunk.first
+    weights[at] = np.log1p(summed / alpha)
+    filled += per_gram
+    return totals
 
 
 def posterior(loglik: FloatArray, temperature: float) -> FloatArray:

@@ -60,14 +60,7 @@ def two_topics(text: str, match: Match, match_part: Callable[[str], Match]) -> M
     pieces = parts(text)
     if len(pieces) < 2:
         return match
-    best: dict[str, float] = {}
-    nearby: dict[str, tuple[str, ...]] = {}
-    for piece in pieces[:MAX_PARTS]:
-        found = match_part(piece)
-        entry = found.entry if found.decision == "answer" else None
-        if entry and found.confidence >= max(PART_MAYBE, best.get(entry, 0.0) + 1e-9):
-            best[entry] = found.confidence
-            nearby[entry] = found.suggestions
+    best, nearby = _confident(pieces[:MAX_PARTS], match_part)
     ranked = sorted(best, key=lambda e: -best[e])[:2]
     if len(ranked) < 2 or best[ranked[0]] < PART_SURE:
         return match
@@ -80,3 +73,20 @@ def two_topics(text: str, match: Match, match_part: Callable[[str], Match]) -> M
     return replace(match, decision="answer", entry=first,
                    confidence=max(match.confidence, best[first]),
                    suggestions=(other, *rest)[:3], also=other)
+
+
+def _confident(pieces: list[str], match_part: Callable[[str], Match],
+               ) -> tuple[dict[str, float], dict[str, tuple[str, ...]]]:
+    """The entries the parts answer confidently, with the best confidence and the
+    suggestions beside it; empty as soon as the parts left cannot make two."""
+    best: dict[str, float] = {}
+    nearby: dict[str, tuple[str, ...]] = {}
+    for n, piece in enumerate(pieces):
+        if len(best) + len(pieces) - n < 2:
+            return {}, {}  # each part adds one entry at most: no two topics
+        found = match_part(piece)
+        entry = found.entry if found.decision == "answer" else None
+        if entry and found.confidence >= max(PART_MAYBE, best.get(entry, 0.0) + 1e-9):
+            best[entry] = found.confidence
+            nearby[entry] = found.suggestions
+    return best, nearby

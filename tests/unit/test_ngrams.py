@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.understanding.ngrams import NgramModel, grams, posterior
+from bot.understanding.ngrams import Docs, NgramModel, grams, posterior
 from bot.understanding.text import match_tokens
 
 DOCS = [
@@ -18,7 +18,7 @@ DOCS = [
 
 
 def model() -> NgramModel:
-    return NgramModel([match_tokens(t) for t, _ in DOCS], [c for _, c in DOCS], 2)
+    return NgramModel(Docs.of([match_tokens(t) for t, _ in DOCS], [c for _, c in DOCS]), 2)
 
 
 def test_grams_are_padded_3_to_5_grams() -> None:
@@ -47,7 +47,7 @@ def test_posterior_is_a_distribution_and_temperature_softens_it() -> None:
 
 
 def test_empty_training_set_builds() -> None:
-    empty = NgramModel([], [], 3)
+    empty = NgramModel(Docs.of([], []), 3)
     assert empty.loglik(match_tokens("anmeldung")) is None
 
 
@@ -58,12 +58,34 @@ def test_the_model_is_the_same_however_it_is_cut(monkeypatch) -> None:
     whole = model()
     monkeypatch.setattr(ngrams, "CHUNK_GRAMS", 1)
     cut = model()
-    sizes = cut._grams.sizes([match_tokens(t) for t, _ in DOCS])
-    assert ngrams._chunks(sizes, [c for _, c in DOCS]) == [(0, 3), (3, 6)]
+    docs = Docs.of([match_tokens(t) for t, _ in DOCS], [c for _, c in DOCS])
+    assert list(ngrams._chunks(docs, cut._grams)) == [(0, 3, 0, 1), (3, 6, 1, 1)]
+    monkeypatch.setattr(ngrams, "CHUNK_GRAMS", 10**9)
+    monkeypatch.setattr(ngrams, "CHUNK_CELLS", 1)  # the scratch limit cuts as well
+    assert list(ngrams._chunks(docs, cut._grams)) == [(0, 3, 0, 1), (3, 6, 1, 1)]
     for name in ("_classes", "_weights", "_indptr", "_lognorm", "_idf"):
         assert np.array_equal(getattr(whole, name), getattr(cut, name)), name
     for text in ("anmeldungstermin", "welcome", "xyzzy begrüßung"):
         assert np.array_equal(whole.loglik(match_tokens(text)), cut.loglik(match_tokens(text)))
+
+
+def test_the_order_of_the_classes_variants_does_not_matter() -> None:
+    """Variants of one class need not be consecutive: they are grouped, in their order."""
+    mixed = [DOCS[i] for i in (0, 3, 1, 4, 2, 5)]
+    shuffled = NgramModel(Docs.of([match_tokens(t) for t, _ in mixed],
+                                  [c for _, c in mixed]), 2)
+    for text in ("anmeldungstermin", "welcome", "xyzzy begrüßung"):
+        assert np.allclose(shuffled.loglik(match_tokens(text)),
+                           model().loglik(match_tokens(text)))
+
+
+def test_many_classes_and_classes_without_variants() -> None:
+    """Class numbers beyond 16 bits, and classes nothing is trained on, score as usual."""
+    docs = Docs.of([("anmeldung", "termin"), ("welcome", "day")], [3, 70_000])
+    m = NgramModel(docs, 70_001)
+    loglik = m.loglik(("anmeldung",))
+    assert loglik is not None and len(loglik) == 70_001 and int(np.argmax(loglik)) == 3
+    assert int(np.argmax(m.loglik(("welcomeday",)))) == 70_000
 
 
 def test_unknown_words_are_looked_up_by_their_grams() -> None:
@@ -77,6 +99,28 @@ def test_unknown_words_are_looked_up_by_their_grams() -> None:
 
 
 def test_gram_counts_per_variant() -> None:
-    m = model()
-    docs = [match_tokens(t) for t, _ in DOCS]
-    assert list(m._grams.sizes(docs)) == [sum(len(grams(w)) for w in d) for d in docs]
+    """Every gram of every word is counted once per occurrence, repeated grams included."""
+    import bot.understanding.ngrams as ngrams
+
+    texts = [match_tokens(t) for t, _ in DOCS] + [("anan", "anan", "an")]
+    docs = Docs.of(texts, [0] * len(texts)).in_first_sight_order()
+    pairs = ngrams._Pairs(docs, NgramModel(docs, 1)._grams, 0, len(texts))
+    doc = np.repeat(np.arange(len(texts)), pairs.per_doc)
+    per_doc = np.bincount(doc, weights=pairs.counts)
+    assert per_doc.tolist() == [sum(len(grams(w)) for w in d) for d in texts]
+    assert max(pairs.counts[doc == len(texts) - 1]) == 3  # " an": in every word of the last
+
+
+def test_counts_beyond_a_byte_and_pairs_counted_again(monkeypatch) -> None:
+    """A word repeated hundreds of times is counted right, and the model is the same
+    whether the first pass's counts are kept or counted again."""
+    import bot.understanding.ngrams as ngrams
+
+    texts = [("anmeldung",) * 300 + ("termin",), ("welcome", "day")]
+    kept = NgramModel(Docs.of(texts, [0, 1]), 2)
+    monkeypatch.setattr(ngrams, "KEEP_BYTES", 0)
+    again = NgramModel(Docs.of(texts, [0, 1]), 2)
+    for name in ("_classes", "_weights", "_indptr", "_lognorm", "_idf"):
+        assert np.array_equal(getattr(kept, name), getattr(again, name)), name
+    pairs = ngrams._Pairs(Docs.of(texts, [0, 1]), kept._grams, 0, 1)
+    assert pairs.counts.max() == 300
