@@ -30,9 +30,10 @@ async def server_error(request: Request, exc: Exception) -> Response:
 def page_routes() -> list[BaseRoute]:
     """Every page module's routes (each module lists its own in ``routes``)."""
     # pages import auth and templating: import them late
-    from bot.console import contacts, editor, overview
+    from bot.console import contacts, editor, history, overview
 
-    return [*auth.routes, *overview.routes, *editor.routes, *contacts.routes]
+    return [*auth.routes, *overview.routes, *editor.routes, *contacts.routes,
+            *history.routes]
 
 
 def create_app(console: Console, extra: Sequence[BaseRoute] = ()) -> Starlette:
