@@ -82,10 +82,10 @@ def status(entry: Entry, lang: str) -> str:
 # ------------------------------------------------------------------ writing the file
 
 def _scalar(old: Any, new: str) -> Any:
-    """``new`` in the style of ``old``: a multi-line text as a literal block (``|``)."""
-    if "\n" in new:
+    """``new`` in the style of ``old``; a multi-line text as a literal block (``|``)."""
+    if "\n" in new or isinstance(old, LiteralScalarString):
         return LiteralScalarString(new + "\n")
-    if isinstance(old, ScalarString) and not isinstance(old, LiteralScalarString):
+    if isinstance(old, ScalarString):
         return type(old)(new)
     return new
 

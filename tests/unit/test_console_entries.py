@@ -76,6 +76,8 @@ def test_multi_line_answer_is_a_literal_block_and_updated_is_replaced() -> None:
     assert "  answer: |\n    Eins.\n    Zwei.\n\n    Drei.\n  updated: 2026-12-01\n" in out
     assert out.count("updated:") == 1
     assert "\n\nen:\n" in out  # the blank line between the blocks stays
+    one = entries.apply(COMMENTED, "de", draft_for(COMMENTED, "de", answer="Eins."), TODAY)
+    assert "  answer: |\n    Eins.\n  updated:" in one  # the block style stays
 
 
 def test_questions_and_shared_fields_keep_their_list_style() -> None:
