@@ -2,7 +2,11 @@
 
 ``save`` takes the full new text of one or more files of the knowledge folder. Under the
 console's one writing lock it loads the whole folder with the change on a temporary copy
-(in a thread: the bot keeps answering), builds the new snapshot (also in a thread), writes
+and builds its matching index — in a child process (``python -m bot.console.saving``), so
+that these seconds of Python work do not hold the bot's interpreter lock (the bot keeps
+answering at its usual speed; if the child cannot run, the same happens in a thread) —
+then takes the checked knowledge back (a pickle) and the index from the disk cache the
+child filled, writes
 every file atomically (a temporary file renamed over the old one), swaps the snapshot in
 with one assignment and records a version and an audit line. When anything is wrong —
 a path outside the folder, a file that would not load, a disk that refuses the write —
@@ -12,16 +16,21 @@ nothing changes: not the files, not the live snapshot, not the versions.
 from __future__ import annotations
 
 import asyncio
+import copyreg
 import dataclasses
 import io
 import logging
 import os
+import pickle
 import re
 import shutil
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Any
 
 from ruamel.yaml import YAML
 
@@ -117,6 +126,65 @@ def _validate(root: Path, changes: dict[str, str | None]) -> tuple[KnowledgeBase
     return dataclasses.replace(kb, directory=str(root)), list(kb.warnings)
 
 
+def _proxy(items: dict[Any, Any]) -> Mapping[Any, Any]:
+    return MappingProxyType(items)
+
+
+def _reduce_proxy(proxy: Mapping[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:
+    return _proxy, (dict(proxy),)
+
+
+def _check_in_worker(root: str, changes: dict[str, str | None]) -> tuple[bytes | None,
+                                                                         list[Problem]]:
+    """In the worker process: validate, build the index (into the disk cache), and send
+    the knowledge back pickled (the model's read-only mappings as plain dicts)."""
+    kb, problems = _validate(Path(root), changes)
+    if kb is None:
+        return None, problems
+    Snapshot.build(kb)
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy}
+    pickler.dump(kb)
+    return out.getvalue(), problems
+
+
+async def _in_worker(root: Path, changes: dict[str, str | None]) -> tuple[bytes | None,
+                                                                           list[Problem]]:
+    """``_check_in_worker`` in a child process (``python -m bot.console.saving``: nothing
+    of the running bot is started again there); OSError when it fails."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.console.saving", stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        out, err = await child.communicate(pickle.dumps((str(root), changes)))
+    finally:
+        if child.returncode is None:  # the save was cancelled: stop our child
+            child.kill()
+            await child.wait()
+    if child.returncode != 0:
+        raise OSError(f"the checking process ended with {child.returncode}: "
+                      f"{err.decode(errors='replace')[-300:]}")
+    data, problems = pickle.loads(out)  # noqa: S301 - from our own child process
+    return data, problems
+
+
+async def _checked(root: Path, changes: dict[str, str | None]) -> tuple[Snapshot | None,
+                                                                         list[Problem]]:
+    """The snapshot of the folder with ``changes``, or the problems that prevent it."""
+    try:
+        data, problems = await _in_worker(root, changes)
+    except (OSError, pickle.PickleError, EOFError, ValueError) as exc:
+        log.warning("console: the checking process failed (%s); checking in a thread", exc)
+        kb, problems = await asyncio.to_thread(_validate, root, changes)
+    else:
+        # a pickle made by our own child process from the checked knowledge
+        kb = None if data is None else await asyncio.to_thread(pickle.loads, data)
+    if kb is None:
+        return None, problems
+    return await asyncio.to_thread(Snapshot.build, kb), problems
+
+
 def _replace(path: Path, text: str | None) -> None:
     """Write next to the file, then rename over it: readers see the old or the new file."""
     if text is None:
@@ -185,12 +253,11 @@ async def save(console: Console, staff: str, changes: dict[str, str | None], sum
         changed = {n: t for n, t in cleaned.items() if t != before[n]}
         if not changed:
             return SaveResult(True, {}, None, "Nothing to save: the text is unchanged.")
-        kb, problems = await asyncio.to_thread(_validate, root, changed)
-        if kb is None:
+        snapshot, problems = await _checked(root, changed)
+        if snapshot is None:
             return _failed(_grouped(problems, locate),
                            "Not saved: the knowledge would not load with this change. Nothing "
                            "was changed; the bot keeps the current version.")
-        snapshot = await asyncio.to_thread(Snapshot.build, kb)
         try:
             await asyncio.to_thread(_write_all, root, changed, before)
         except OSError as exc:
@@ -217,3 +284,17 @@ def _record(console: Console, staff: str, summary: str, files: list[FileChange])
         log.exception("console: the save is live but its version was not recorded")
         return None
     return number
+
+
+def _serve_check() -> None:
+    """The child process: (folder, changes) pickled on stdin → (knowledge pickle or None,
+    problems) pickled on stdout."""
+    root, changes = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - from our parent
+    sys.stdout.buffer.write(pickle.dumps(_check_in_worker(root, changes)))
+
+
+if __name__ == "__main__":
+    # run the module under its own name, so the pickle names bot.console.saving._proxy
+    from bot.console import saving
+
+    saving._serve_check()

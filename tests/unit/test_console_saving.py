@@ -168,3 +168,22 @@ def test_roundtrip_keeps_the_shipped_files_byte_for_byte() -> None:
         text = path.read_text(encoding="utf-8")
         yaml = saving.yaml_roundtrip(text)
         assert saving.dump(yaml, yaml.load(text)) == text, path
+
+
+async def test_the_check_runs_in_a_child_process(console: Console,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    text = edited(console, "title: Registering your address", "title: Checked elsewhere")
+    result = await saving.save(console, "4711", {FILE: text}, "child")
+    assert result.ok and "checking process failed" not in caplog.text
+
+
+async def test_without_the_child_process_the_check_runs_in_a_thread(
+        console: Console, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(saving.sys, "executable", "/nonexistent/python")
+    text = edited(console, "title: Registering your address", "title: Checked here")
+    broken = edited(console, "title: Registering your address", "title: ''")
+    assert not (await saving.save(console, "4711", {FILE: broken}, "broken")).ok
+    result = await saving.save(console, "4711", {FILE: text}, "thread")
+    assert result.ok and english_answer(console) and "checking process failed" in caplog.text
+    assert console.get().kb.entries["registration"].texts["en"].title == "Checked here"
