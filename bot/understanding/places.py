@@ -26,14 +26,25 @@ def read_places() -> dict[str, tuple[str, ...]]:
             if isinstance(value, list)}
 
 
+class _Names:
+    """Names matched as a whole word, or as a prefix when at least PREFIX_MIN long."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.exact = frozenset(names)
+        self.prefixes = frozenset(n for n in names if len(n) >= PREFIX_MIN)
+        self.lengths = sorted({len(n) for n in self.prefixes})
+
+    def __contains__(self, word: object) -> bool:
+        if not isinstance(word, str):
+            return False
+        return word in self.exact or any(
+            word[:size] in self.prefixes for size in self.lengths
+            if size < len(word) <= size + SUFFIX_MAX)
+
+
 _LISTS = read_places()
-_JENA, _ELSEWHERE, _FROM = _LISTS["jena"], _LISTS["elsewhere"], frozenset(_LISTS["from"])
-_HERE = frozenset(_LISTS["here"])
-
-
-def _names(word: str, names: tuple[str, ...]) -> bool:
-    return any(word == name or (len(name) >= PREFIX_MIN and word.startswith(name)
-                                and len(word) - len(name) <= SUFFIX_MAX) for name in names)
+_JENA, _ELSEWHERE = _Names(_LISTS["jena"]), _Names(_LISTS["elsewhere"])
+_FROM, _HERE = frozenset(_LISTS["from"]), frozenset(_LISTS["here"])
 
 
 def elsewhere(text: str) -> bool:
@@ -42,8 +53,8 @@ def elsewhere(text: str) -> bool:
     words = normalize(text).split()
     other = False
     for pos, word in enumerate(words):
-        if word in _HERE or _names(word, _JENA):
+        if word in _HERE or word in _JENA:
             return False
-        if not other and _names(word, _ELSEWHERE):
+        if not other and word in _ELSEWHERE:
             other = pos == 0 or words[pos - 1] not in _FROM
     return other
