@@ -23,6 +23,7 @@ from bot.console import webhook as console_webhook
 from bot.console.app import create_app
 from bot.console.context import Console
 from bot.console.server import listen, serving
+from bot.knowledge.loader import fingerprint
 from bot.tg import webhook
 from bot.tg.service import BotService
 
@@ -35,6 +36,8 @@ def console_for(service: BotService, settings: ConsoleSettings) -> Console:
 
     def put(snapshot: object) -> None:
         conv.snapshot = snapshot  # type: ignore[assignment]  # one assignment, as /reload
+        # the console wrote these files itself: the watcher must not load them again
+        service.watched = fingerprint(service.settings.knowledge_dir)
 
     return Console(service.settings.knowledge_dir, service.storage, conv.tr, settings.url,
                    lambda: conv.snapshot, put, writing=service.writing)
