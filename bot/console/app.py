@@ -29,9 +29,10 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 def page_routes() -> list[BaseRoute]:
     """Every page module's routes (each module lists its own in ``routes``)."""
-    from bot.console import overview  # pages import auth and templating: import them late
+    # pages import auth and templating: import them late
+    from bot.console import overview, translations
 
-    return [*auth.routes, *overview.routes]
+    return [*auth.routes, *overview.routes, *translations.routes]
 
 
 def create_app(console: Console, extra: Sequence[BaseRoute] = ()) -> Starlette:
