@@ -30,9 +30,10 @@ async def server_error(request: Request, exc: Exception) -> Response:
 def page_routes() -> list[BaseRoute]:
     """Every page module's routes (each module lists its own in ``routes``)."""
     # pages import auth and templating: import them late
-    from bot.console import overview, translations
+    from bot.console import audit, events, overview, translations, unanswered
 
-    return [*auth.routes, *overview.routes, *translations.routes]
+    return [*auth.routes, *overview.routes, *translations.routes, *unanswered.routes,
+            *events.routes, *audit.routes]
 
 
 def create_app(console: Console, extra: Sequence[BaseRoute] = ()) -> Starlette:

@@ -17,7 +17,8 @@ templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(LANGS=SUPPORTED, RTL=RTL)
 
 NAV = (("/", "Overview"), ("/translations", "Translations"), ("/unanswered", "Unanswered"),
-       ("/contacts", "Contacts"), ("/events", "Events"), ("/history", "History"))
+       ("/contacts", "Contacts"), ("/events", "Events"), ("/history", "History"),
+       ("/audit", "Audit log"))
 
 HEADERS = {
     # nothing from elsewhere: scripts, styles and images come from this console only
