@@ -103,7 +103,8 @@ def per_day(chart_id: str, title: str, days: Sequence[str], series: Sequence[Ser
             chart.labels.append(Label(DAY_W, DAY_H - 8, day[5:], "end", "axis"))
     chart.legend = [(s, count(sum(counts.get((d, s.name), 0) for d in days))) for s in series]
     chart.head = ["day", *(s.name for s in series)]
-    chart.rows = [[d, *(count(counts.get((d, s.name), 0)) for s in series)] for d in days]
+    chart.rows = [[d, *(count(counts.get((d, s.name), 0)) for s in series)] for d in days
+                  if any(counts.get((d, s.name), 0) for s in series)]  # days with questions
     return chart
 
 
