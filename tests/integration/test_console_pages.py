@@ -14,6 +14,7 @@ import pytest_asyncio
 from playwright.async_api import BrowserContext, Page
 
 from bot.console.saving import dump, save, yaml_roundtrip
+from bot.staff import reports
 from tests.integration.console_support import SCREENSHOTS, Stack, console_stack, logged_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -42,6 +43,12 @@ async def ask(stack: Stack, user: int, text: str) -> str:
     sent = await stack.fake.wait_for_sent(user, before + 1, timeout=15)
     await stack.fake.wait_until(lambda: len(stack.fake.sent(user)) == len(sent), 1)
     return "\n".join(m.get("text", "") for m in stack.fake.sent(user)[before:])
+
+
+def group_key(stack: Stack, question: str) -> int:
+    """The number of the group the question is in (similar questions share one)."""
+    groups = reports.group_declined(stack.console.storage.declined())
+    return next(g.key for g in groups if question in g.texts)
 
 
 async def session_client(stack: Stack, context: BrowserContext) -> httpx.AsyncClient:
@@ -159,7 +166,7 @@ async def test_mark_handled_removes_the_group(stack: Stack) -> None:
 async def test_forged_posts_to_unanswered_change_nothing(stack: Stack) -> None:
     question = "wo kann ich in jena klettern gehen"
     stack.console.storage.record_declined(question, "de", None)
-    key = next(r[0] for r in stack.console.storage.declined() if r[3] == question)
+    key = group_key(stack, question)
     entry_file = stack.knowledge / stack.console.get().kb.entries["culture-events"].file
     before = entry_file.read_bytes()
     context, page = await logged_in(stack)
@@ -280,7 +287,7 @@ async def test_keyboard_alone_reaches_every_page(stack: Stack) -> None:
 async def test_bad_inputs_get_a_clear_message_and_change_nothing(stack: Stack) -> None:
     question = "wo kann ich in jena segeln lernen"
     stack.console.storage.record_declined(question, "de", None)
-    key = next(r[0] for r in stack.console.storage.declined() if r[3] == question)
+    key = group_key(stack, question)
     events_before = (stack.knowledge / "events.yaml").read_bytes()
     context, page = await logged_in(stack)
     await page.goto(stack.url + "/unanswered")
