@@ -18,7 +18,7 @@ templates.env.globals.update(LANGS=SUPPORTED, RTL=RTL)
 
 NAV = (("/", "Overview"), ("/entries", "Entries"), ("/translations", "Translations"),
        ("/unanswered", "Unanswered"), ("/contacts", "Contacts"), ("/events", "Events"),
-       ("/history", "History"))
+       ("/history", "History"), ("/audit", "Audit log"))
 
 HEADERS = {
     # nothing from elsewhere: scripts, styles and images come from this console only
