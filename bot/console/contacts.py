@@ -209,7 +209,8 @@ async def store(request: Request) -> Response:
     except (OSError, UnicodeDecodeError) as exc:
         return _form(request, contact, form, 422, problems={"": [f"cannot read {FILE}: {exc}"]})
     result = await save(console, request.state.session.staff, {FILE: changed},
-                        f"contact {contact.id}", locate=locator(contact.id))
+                        f"contact {contact.id}", locate=locator(contact.id),
+                        based_on={FILE: text})
     if not result.ok:
         return _form(request, contact, form, 422, problems=result.problems,
                      message=result.message)

@@ -100,7 +100,8 @@ async def store(request: Request) -> Response:
         return _form(request, entry, lang, draft, 422,
                      problems={"": [f"{entry.file} cannot be edited here: {exc}"]})
     result = await save(console, request.state.session.staff, {entry.file: changed},
-                        f"entry {entry.id} ({lang})", locate=entries.locator(entry, lang))
+                        f"entry {entry.id} ({lang})", locate=entries.locator(entry, lang),
+                        based_on={entry.file: text})
     if not result.ok:
         return _form(request, entry, lang, draft, 422, problems=result.problems,
                      message=result.message)

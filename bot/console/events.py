@@ -185,7 +185,7 @@ async def store(request: Request) -> Response:
     text = path.read_bytes().decode("utf-8")
     result = await save(console, request.state.session.staff,
                         {FILE: new_text(text, event.id, form.values)},
-                        f"event {event.id} edited", locate=locate)
+                        f"event {event.id} edited", locate=locate, based_on={FILE: text})
     if not result.ok:
         form.problems = result.problems
         return _editor(request, event, form, 400, result.message)

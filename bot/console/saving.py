@@ -232,11 +232,14 @@ def _own_warnings(warnings: list[Problem], names: set[str],
 
 
 async def save(console: Console, staff: str, changes: dict[str, str | None], summary: str,
-               locate: Locate | None = None) -> SaveResult:
+               locate: Locate | None = None,
+               based_on: dict[str, str | None] | None = None) -> SaveResult:
     """Validate the whole folder with ``changes`` (path inside the folder → full new text;
     None deletes the file), then write, put live and record a version — or change nothing.
 
-    ``locate`` maps a loader problem to the form field it concerns (default: none)."""
+    ``locate`` maps a loader problem to the form field it concerns (default: none).
+    ``based_on``: the texts the changes were made from; when a file no longer reads so
+    (another save came first), nothing is saved — never overwrite someone's change."""
     cleaned: dict[str, str | None] = {}
     for path, text in changes.items():
         name = _relative(path)
@@ -250,6 +253,11 @@ async def save(console: Console, staff: str, changes: dict[str, str | None], sum
             before = await asyncio.to_thread(_read, root, list(cleaned))
         except (OSError, UnicodeDecodeError) as exc:
             return _failed({"": [f"cannot read the file to change: {exc}"]}, "Nothing was saved.")
+        stale = sorted(n for n, t in (based_on or {}).items()
+                       if before.get(_relative(n) or "", t) != t)
+        if stale:
+            return _failed({"": [f"{', '.join(stale)} was saved by someone else meanwhile"]},
+                           "Nothing was saved: reload the page and make your change again.")
         changed = {n: t for n, t in cleaned.items() if t != before[n]}
         if not changed:
             return SaveResult(True, {}, None, "Nothing to save: the text is unchanged.")

@@ -70,8 +70,9 @@ def _find(console: Console, request: Request) -> Group | None:
 
 
 async def _variant_file(console: Console, entry_id: str, lang: str,
-                        question: str) -> tuple[str, str, str]:
-    """(file, its new text, the variant as written); TeachError says what is wrong."""
+                        question: str) -> tuple[str, str, str, str]:
+    """(file, its text now, its new text, the variant as written); TeachError says what
+    is wrong."""
     entry = console.get().kb.entries.get(entry_id)
     if entry is None:
         raise teach.TeachError("choose an entry")
@@ -85,7 +86,7 @@ async def _variant_file(console: Console, entry_id: str, lang: str,
         text = (console.knowledge_dir / entry.file).read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise teach.TeachError(f"cannot read {entry.file}: {exc}") from exc
-    return entry.file, teach.insert_question(text, lang, variant), variant
+    return entry.file, text, teach.insert_question(text, lang, variant), variant
 
 
 @staff_only
@@ -100,11 +101,13 @@ async def add(request: Request) -> Response:
     if lang not in SUPPORTED:
         lang = language(group)
     try:
-        name, text, variant = await _variant_file(console, entry_id, lang, group.texts[0])
+        name, old, text, variant = await _variant_file(console, entry_id, lang,
+                                                       group.texts[0])
     except teach.TeachError as exc:
         return _view(request, problem=f"Not added: {exc}.", status=400, failed_key=group.key)
     result = await save(console, request.state.session.staff, {name: text},
-                        f"unanswered: «{variant}» added to {entry_id} ({lang})")
+                        f"unanswered: «{variant}» added to {entry_id} ({lang})",
+                        based_on={name: old})
     if not result.ok:
         problems = "; ".join(m for ms in result.problems.values() for m in ms)
         return _view(request, problem=f"{result.message} {problems}", status=400,

@@ -187,3 +187,18 @@ async def test_without_the_child_process_the_check_runs_in_a_thread(
     result = await saving.save(console, "4711", {FILE: text}, "thread")
     assert result.ok and english_answer(console) and "checking process failed" in caplog.text
     assert console.get().kb.entries["registration"].texts["en"].title == "Checked here"
+
+
+async def test_a_change_made_from_an_older_text_is_refused(console: Console) -> None:
+    """Two staff members edit the same file: the second save was computed from the text
+    before the first one landed, so it must not overwrite it."""
+    original = (console.knowledge_dir / FILE).read_text(encoding="utf-8")
+    first = edited(console, "title: Registering your address", "title: Registration (1)")
+    assert (await saving.save(console, "4711", {FILE: first}, "first",
+                              based_on={FILE: original})).ok
+    second = original.replace("title: Registering your address", "title: Registration (2)")
+    result = await saving.save(console, "4712", {FILE: second}, "second",
+                               based_on={FILE: original})
+    assert not result.ok and "by someone else meanwhile" in result.problems[""][0]
+    assert (console.knowledge_dir / FILE).read_text(encoding="utf-8") == first
+    assert len(console.storage.console.versions()) == 1
