@@ -1,10 +1,20 @@
-"""py3langid's statistical model, loaded lean and in the background.
+"""py3langid's statistical model: loaded once, shared, memory-mapped, in the background.
 
-py3langid ships one model for 142 languages (an LZMA-compressed ``.npz``); its own loader
-keeps every language's column (28 MB) and copies the 39 MB transition table once more
-while converting it. This loader streams the arrays out of the archive, keeps only the
-columns of the supported languages and builds the same ``LanguageIdentifier`` as
-``set_languages`` would: identical scores, about half the memory, a lower peak.
+py3langid ships one model for 142 languages (an LZMA-compressed ``.npz``): a byte automaton
+that finds the features of a text (its transition table is 39 MB), and a table of the
+features' weights per language (28 MB). Its own loader keeps all of it for every
+identifier and copies the transition table once more while converting it. Here:
+
+- the automaton is loaded once per process and shared by every identifier the bot uses
+  (the eight supported languages, language.py; Latin-script languages it does not speak,
+  foreign.py); each identifier keeps only its own languages' weight columns (1.6 and 3 MB);
+- with the disk cache on (diskcache.py), the model is unpacked once into one file of raw
+  arrays that every later start memory-maps: no LZMA to decompress, and only the pages of
+  the automaton that messages walk through become resident (clean pages, shared between
+  processes, which the kernel may drop and read again);
+- with the cache off, the arrays are unpacked into memory (still once, shared).
+
+Scores are those of py3langid's own loader with ``set_languages`` (a test compares).
 Decompressing takes a good part of a second, so ``preload`` starts it in a thread (LZMA
 releases the GIL) while the knowledge base is indexed. If the model file ever changes
 layout, py3langid's own loader is used instead.
@@ -19,6 +29,8 @@ import tempfile
 import threading
 import zipfile
 from array import array
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
@@ -26,9 +38,16 @@ import numpy as np
 from bot.understanding import diskcache, heap
 
 BLOCK = 1 << 20
+ARRAYS = ("ptc", "pc", "nextmove", "nextmove_row", "out_feat")
 _TYPECODES = {("u", 2): "H", ("u", 4): "I", ("u", 8): "L", ("i", 4): "i", ("i", 8): "l"}
 _lock = threading.Lock()
 _loading: dict[tuple[str, ...], _Pending] = {}
+_model_lock = threading.Lock()
+_model: list[Model] = []  # the shared model, once loaded
+
+
+class UnknownLanguageError(ValueError):
+    """A language code py3langid does not know."""
 
 
 class _Pending:
@@ -52,6 +71,27 @@ class _Pending:
         if self.error is not None:
             raise self.error
         return self.value
+
+
+class Model:
+    """What every identifier shares: the automaton (sequences of ints, as py3langid walks
+    them), the class names, their priors, and the weight columns of some classes."""
+
+    def __init__(self, classes: list[str], pc: np.ndarray[Any, Any], walk: dict[str, Any],
+                 columns: Callable[[list[int]], np.ndarray[Any, Any]]) -> None:
+        self.classes = classes
+        self.pc = pc
+        self.nextmove: Sequence[int] = walk["nextmove"]
+        self.rows: Sequence[int] = walk["nextmove_row"]
+        self.output: Sequence[int] = walk["out_feat"]
+        self.rowbase: Sequence[int] = walk["rowbase"]  # row offsets, as py3langid's __init__
+        self._columns = columns
+        self.ready: dict[tuple[int, ...], np.ndarray[Any, Any]] = {}  # taken while unpacked
+
+    def weights(self, keep: list[int]) -> np.ndarray[Any, Any]:
+        """The weight table's columns ``keep`` (a copy: features × len(keep))."""
+        found = self.ready.pop(tuple(keep), None)
+        return found if found is not None else self._columns(keep)
 
 
 def identifier(langs: tuple[str, ...]) -> Any:
@@ -79,44 +119,138 @@ def _start(langs: tuple[str, ...], background: bool) -> _Pending:
 
 
 def load(langs: tuple[str, ...]) -> Any:
-    """py3langid's LanguageIdentifier for ``langs``: from the disk cache when the shipped
-    model is unchanged, else built from it (and cached)."""
+    """py3langid's LanguageIdentifier for ``langs``, on the shared model."""
     from py3langid import langid
 
-    model = langid.MODEL_DIR / langid.MODEL_FILE
-    stat = model.stat()
-    key = diskcache.key_of([*langs, str(model), str(stat.st_size), str(stat.st_mtime_ns)])
-    return diskcache.cached("langid-" + "-".join(langs), key,
-                            lambda: _build(langid, langs), langid.LanguageIdentifier)
-
-
-def _build(langid: Any, langs: tuple[str, ...]) -> Any:
     try:
-        return _load_lean(langid, langs)
-    except (KeyError, ValueError, zipfile.BadZipFile, lzma.LZMAError):
+        return _restricted(langid, shared(langs), langs)
+    except UnknownLanguageError:
+        raise
+    except (KeyError, ValueError, AttributeError, zipfile.BadZipFile, lzma.LZMAError):
         return langid._load_identifier(norm_probs=True, langs=list(langs))
     finally:
         heap.trim()
 
 
-def _load_lean(langid: Any, langs: tuple[str, ...]) -> Any:
-    with tempfile.TemporaryFile(suffix=".npz") as tmp:
-        with lzma.open(langid.MODEL_DIR / langid.MODEL_FILE) as src:
-            shutil.copyfileobj(src, tmp, length=BLOCK)
-        tmp.seek(0)
-        with zipfile.ZipFile(tmp) as archive:
-            classes = _read(archive, "classes").tolist()
-            missing = set(langs) - set(classes)
-            if missing:
-                raise ValueError(f"Unknown language code(s): {missing}")
-            keep = [i for i, c in enumerate(classes) if c in set(langs)]
-            ptc = _columns(archive, "ptc", keep)
-            pc = _read(archive, "pc")[keep]
-            nextmove = _as_stdlib_array(archive, "nextmove")
-            rows = _as_stdlib_array(archive, "nextmove_row")
-            output = _as_stdlib_array(archive, "out_feat")
-    return langid.LanguageIdentifier(ptc, pc, [classes[i] for i in keep], nextmove, output,
-                                     norm_probs=True, tk_row=rows)
+def shared(langs: tuple[str, ...] = ()) -> Model:
+    """The model of this process: from the disk cache when the shipped model is unchanged
+    (stored there first if need be), else unpacked into memory (then with the weights of
+    ``langs`` taken out on the way, which saves unpacking once more)."""
+    from py3langid import langid
+
+    with _model_lock:
+        if not _model:
+            path = Path(langid.MODEL_DIR / langid.MODEL_FILE)
+            stat = path.stat()
+            key = diskcache.key_of([str(path), str(stat.st_size), str(stat.st_mtime_ns)])
+            stored = diskcache.mapped("langid-model", key, lambda out: _store(path, out))
+            diskcache.discard("langid-*.pickle")  # older versions pickled each identifier
+            _model.append(_mapped(stored) if stored is not None else _in_memory(path, langs))
+        return _model[0]
+
+
+def _restricted(langid: Any, model: Model, langs: tuple[str, ...]) -> Any:
+    keep = _keep(model.classes, langs)
+    found = langid.LanguageIdentifier(model.weights(keep), model.pc[keep],
+                                      [model.classes[i] for i in keep], model.nextmove,
+                                      model.output, norm_probs=True, tk_row=())
+    found.tk_row, found._rowbase = model.rows, model.rowbase  # shared, not rebuilt
+    return found
+
+
+def _keep(classes: list[str], langs: tuple[str, ...]) -> list[int]:
+    missing = set(langs) - set(classes)
+    if missing:
+        raise UnknownLanguageError(f"Unknown language code(s): {missing}")
+    return [i for i, c in enumerate(classes) if c in set(langs)]
+
+
+# -- the model in the disk cache: unpacked once, then memory-mapped -------------------------
+
+def _store(path: Path, out: diskcache.ArrayWriter) -> dict[str, Any]:
+    """Write the model's arrays (and the row offsets) raw; the class names as meta."""
+    with _unpacked(path) as archive:
+        classes = _read(archive, "classes").tolist()
+        for name in ARRAYS:
+            with archive.open(f"{name}.npy") as stream:
+                shape, fortran, dtype = _header(stream)
+                if fortran or not dtype.isnative:
+                    raise ValueError(f"{name}: unexpected layout")
+                out.add(name, dtype, shape, _chunks(stream))
+        rows = _read(archive, "nextmove_row").astype(np.uint32)
+        out.add("rowbase", rows.dtype, rows.shape, [(rows << 8).tobytes()])
+    return {"classes": classes}
+
+
+def _mapped(stored: diskcache.Mapped) -> Model:
+    walk = {name: stored.view(name)
+            for name in ("nextmove", "nextmove_row", "out_feat", "rowbase")}
+
+    def columns(keep: list[int]) -> np.ndarray[Any, Any]:
+        return _take(stored, "ptc", keep)
+
+    return Model(list(stored.meta["classes"]), np.array(stored.array("pc")), walk, columns)
+
+
+def _take(stored: diskcache.Mapped, name: str, keep: list[int]) -> np.ndarray[Any, Any]:
+    """Columns ``keep`` of a mapped 2-D array, a block of rows at a time; the pages read
+    are dropped again block by block, so only the copy stays resident."""
+    table = stored.array(name)
+    out = np.empty((table.shape[0], len(keep)), dtype=table.dtype)
+    step = max(1, BLOCK // (table.shape[1] * table.dtype.itemsize))
+    for start in range(0, table.shape[0], step):
+        out[start:start + step] = table[start:start + step, keep]
+        stored.release(name, start + step)
+    return out
+
+
+# -- the model in memory (cache off or not writable) ----------------------------------------
+
+def _in_memory(path: Path, langs: tuple[str, ...]) -> Model:
+    with _unpacked(path) as archive:
+        classes = _read(archive, "classes").tolist()
+        keep = _keep(classes, langs)
+        first = _columns(archive, "ptc", keep)
+        pc = _read(archive, "pc")
+        walk: dict[str, Any] = {name: _as_stdlib_array(archive, name)
+                                for name in ("nextmove", "nextmove_row", "out_feat")}
+    walk["rowbase"] = array("I", (row << 8 for row in walk["nextmove_row"]))
+
+    def columns(keep: list[int]) -> np.ndarray[Any, Any]:  # unpacked again: rarely needed
+        with _unpacked(path) as archive:
+            return _columns(archive, "ptc", keep)
+
+    model = Model(classes, pc, walk, columns)
+    model.ready[tuple(keep)] = first
+    return model
+
+
+class _unpacked:  # noqa: N801 - used like a function: with _unpacked(path) as archive
+    """The model's archive, decompressed into a temporary file (streamed, in blocks)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._tmp: IO[bytes] | None = None
+        self._archive: zipfile.ZipFile | None = None
+
+    def __enter__(self) -> zipfile.ZipFile:
+        self._tmp = tempfile.TemporaryFile(suffix=".npz")
+        with lzma.open(self._path) as src:
+            shutil.copyfileobj(src, self._tmp, length=BLOCK)
+        self._tmp.seek(0)
+        self._archive = zipfile.ZipFile(self._tmp)
+        return self._archive
+
+    def __exit__(self, *exc: object) -> None:
+        if self._archive is not None:
+            self._archive.close()
+        if self._tmp is not None:
+            self._tmp.close()
+
+
+def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    while chunk := stream.read(BLOCK):
+        yield chunk
 
 
 def _header(stream: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
