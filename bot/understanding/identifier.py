@@ -1,20 +1,22 @@
-"""py3langid's statistical model: loaded once, shared, memory-mapped, in the background.
+"""py3langid's statistical model: loaded once, shared, lean, in the background.
 
 py3langid ships one model for 142 languages (an LZMA-compressed ``.npz``): a byte automaton
 that finds the features of a text (its transition table is 39 MB), and a table of the
 features' weights per language (28 MB). Its own loader keeps all of it for every
 identifier and copies the transition table once more while converting it. Here:
 
-- the automaton is loaded once per process and shared by every identifier the bot uses
-  (the eight supported languages, language.py; Latin-script languages it does not speak,
-  foreign.py); each identifier keeps only its own languages' weight columns (1.6 and 3 MB);
+- the model is loaded once per process and shared by every identifier the bot uses (the
+  eight supported languages, language.py; Latin-script languages it does not speak,
+  foreign.py); each identifier keeps only its own languages' weight columns (1.6, 3 MB);
 - with the disk cache on (diskcache.py), the model is unpacked once into one file of raw
-  arrays that every later start memory-maps: no LZMA to decompress, and only the pages of
-  the automaton that messages walk through become resident (clean pages, shared between
-  processes, which the kernel may drop and read again);
-- with the cache off, the arrays are unpacked into memory (still once, shared).
+  arrays that later starts memory-map (no LZMA to decompress, nothing copied), and the
+  automaton is replaced by a 1.2 MB table of its features, derived and checked once
+  (features.py): the automaton's pages are never read again, so they never become
+  resident;
+- with the cache off, the arrays are unpacked into memory (still once, shared) and the
+  automaton is walked as py3langid does.
 
-Scores are those of py3langid's own loader with ``set_languages`` (a test compares).
+Scores are those of py3langid's own loader with ``set_languages`` (tests compare).
 Decompressing takes a good part of a second, so ``preload`` starts it in a thread (LZMA
 releases the GIL) while the knowledge base is indexed. If the model file ever changes
 layout, py3langid's own loader is used instead.
@@ -22,24 +24,24 @@ layout, py3langid's own loader is used instead.
 
 from __future__ import annotations
 
+import functools
+import logging
 import lzma
-import shutil
-import sys
-import tempfile
 import threading
 import zipfile
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
-from bot.understanding import diskcache, heap
+from bot.understanding import diskcache, features, heap, npzfile
 
-BLOCK = 1 << 20
+log = logging.getLogger(__name__)
+
+BLOCK = npzfile.BLOCK
 ARRAYS = ("ptc", "pc", "nextmove", "nextmove_row", "out_feat")
-_TYPECODES = {("u", 2): "H", ("u", 4): "I", ("u", 8): "L", ("i", 4): "i", ("i", 8): "l"}
 _lock = threading.Lock()
 _loading: dict[tuple[str, ...], _Pending] = {}
 _model_lock = threading.Lock()
@@ -87,6 +89,7 @@ class Model:
         self.rowbase: Sequence[int] = walk["rowbase"]  # row offsets, as py3langid's __init__
         self._columns = columns
         self.ready: dict[tuple[int, ...], np.ndarray[Any, Any]] = {}  # taken while unpacked
+        self.table: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None = None
 
     def weights(self, keep: list[int]) -> np.ndarray[Any, Any]:
         """The weight table's columns ``keep`` (a copy: features × len(keep))."""
@@ -145,17 +148,39 @@ def shared(langs: tuple[str, ...] = ()) -> Model:
             key = diskcache.key_of([str(path), str(stat.st_size), str(stat.st_mtime_ns)])
             stored = diskcache.mapped("langid-model", key, lambda out: _store(path, out))
             diskcache.discard("langid-*.pickle")  # older versions pickled each identifier
-            _model.append(_mapped(stored) if stored is not None else _in_memory(path, langs))
+            _model.append(_mapped(stored, key) if stored is not None
+                          else _in_memory(path, langs))
         return _model[0]
 
 
 def _restricted(langid: Any, model: Model, langs: tuple[str, ...]) -> Any:
     keep = _keep(model.classes, langs)
-    found = langid.LanguageIdentifier(model.weights(keep), model.pc[keep],
-                                      [model.classes[i] for i in keep], model.nextmove,
-                                      model.output, norm_probs=True, tk_row=())
+    kind = langid.LanguageIdentifier if model.table is None else _by_table()
+    found = kind(model.weights(keep), model.pc[keep], [model.classes[i] for i in keep],
+                 model.nextmove, model.output, norm_probs=True, tk_row=())
     found.tk_row, found._rowbase = model.rows, model.rowbase  # shared, not rebuilt
+    if model.table is not None:
+        found.table = model.table
     return found
+
+
+@functools.cache
+def _by_table() -> type:
+    """py3langid's identifier, finding a text's features in the feature table
+    (features.py) instead of walking the automaton: same features, same scores."""
+    from py3langid import langid
+
+    class TableIdentifier(langid.LanguageIdentifier):
+        __slots__ = ("table",)
+
+        def _raw_score(self, text: bytes) -> Any:
+            keys, ids = self.table
+            visits = features.count(keys, ids, text)
+            if visits:
+                return self._sparse_score(visits, self.nb_ptc)
+            return super()._raw_score(b"")  # py3langid's score of a featureless text
+
+    return TableIdentifier
 
 
 def _keep(classes: list[str], langs: tuple[str, ...]) -> list[int]:
@@ -169,27 +194,50 @@ def _keep(classes: list[str], langs: tuple[str, ...]) -> list[int]:
 
 def _store(path: Path, out: diskcache.ArrayWriter) -> dict[str, Any]:
     """Write the model's arrays (and the row offsets) raw; the class names as meta."""
-    with _unpacked(path) as archive:
-        classes = _read(archive, "classes").tolist()
+    with npzfile.unpacked(path) as archive:
+        classes = npzfile.read(archive, "classes").tolist()
         for name in ARRAYS:
             with archive.open(f"{name}.npy") as stream:
-                shape, fortran, dtype = _header(stream)
+                shape, fortran, dtype = npzfile.header(stream)
                 if fortran or not dtype.isnative:
                     raise ValueError(f"{name}: unexpected layout")
-                out.add(name, dtype, shape, _chunks(stream))
-        rows = _read(archive, "nextmove_row").astype(np.uint32)
+                out.add(name, dtype, shape, npzfile.chunks(stream))
+        rows = npzfile.read(archive, "nextmove_row").astype(np.uint32)
         out.add("rowbase", rows.dtype, rows.shape, [(rows << 8).tobytes()])
     return {"classes": classes}
 
 
-def _mapped(stored: diskcache.Mapped) -> Model:
+def _mapped(stored: diskcache.Mapped, key: str) -> Model:
     walk = {name: stored.view(name)
             for name in ("nextmove", "nextmove_row", "out_feat", "rowbase")}
 
     def columns(keep: list[int]) -> np.ndarray[Any, Any]:
         return _take(stored, "ptc", keep)
 
-    return Model(list(stored.meta["classes"]), np.array(stored.array("pc")), walk, columns)
+    model = Model(list(stored.meta["classes"]), np.array(stored.array("pc")), walk, columns)
+    def drop() -> None:
+        stored.release("nextmove")
+
+    table = diskcache.mapped("langid-features", key, lambda out: _store_table(model, out, drop))
+    if table is not None and table.meta.get("derived"):
+        model.table = table.array("keys"), table.array("ids")
+    for name in walk:  # not walked any more (or not yet): nothing of it stays resident
+        stored.release(name)
+    return model
+
+
+def _store_table(model: Model, out: diskcache.ArrayWriter,
+                 after_block: Callable[[], None]) -> dict[str, Any]:
+    """The feature table derived from the automaton; or a note that it cannot be (a model
+    of another kind), so that later starts do not try again."""
+    try:
+        keys, ids = features.derive(model.nextmove, model.rowbase, model.output, after_block)
+    except ValueError as exc:
+        log.warning("language model: keeping the automaton (%s)", exc)
+        return {"derived": False}
+    out.add("keys", keys.dtype, keys.shape, [keys.tobytes()])
+    out.add("ids", ids.dtype, ids.shape, [ids.tobytes()])
+    return {"derived": True}
 
 
 def _take(stored: diskcache.Mapped, name: str, keep: list[int]) -> np.ndarray[Any, Any]:
@@ -207,96 +255,19 @@ def _take(stored: diskcache.Mapped, name: str, keep: list[int]) -> np.ndarray[An
 # -- the model in memory (cache off or not writable) ----------------------------------------
 
 def _in_memory(path: Path, langs: tuple[str, ...]) -> Model:
-    with _unpacked(path) as archive:
-        classes = _read(archive, "classes").tolist()
+    with npzfile.unpacked(path) as archive:
+        classes = npzfile.read(archive, "classes").tolist()
         keep = _keep(classes, langs)
-        first = _columns(archive, "ptc", keep)
-        pc = _read(archive, "pc")
-        walk: dict[str, Any] = {name: _as_stdlib_array(archive, name)
+        first = npzfile.columns(archive, "ptc", keep)
+        pc = npzfile.read(archive, "pc")
+        walk: dict[str, Any] = {name: npzfile.as_stdlib_array(archive, name)
                                 for name in ("nextmove", "nextmove_row", "out_feat")}
     walk["rowbase"] = array("I", (row << 8 for row in walk["nextmove_row"]))
 
     def columns(keep: list[int]) -> np.ndarray[Any, Any]:  # unpacked again: rarely needed
-        with _unpacked(path) as archive:
-            return _columns(archive, "ptc", keep)
+        with npzfile.unpacked(path) as archive:
+            return npzfile.columns(archive, "ptc", keep)
 
     model = Model(classes, pc, walk, columns)
     model.ready[tuple(keep)] = first
     return model
-
-
-class _unpacked:  # noqa: N801 - used like a function: with _unpacked(path) as archive
-    """The model's archive, decompressed into a temporary file (streamed, in blocks)."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._tmp: IO[bytes] | None = None
-        self._archive: zipfile.ZipFile | None = None
-
-    def __enter__(self) -> zipfile.ZipFile:
-        self._tmp = tempfile.TemporaryFile(suffix=".npz")
-        with lzma.open(self._path) as src:
-            shutil.copyfileobj(src, self._tmp, length=BLOCK)
-        self._tmp.seek(0)
-        self._archive = zipfile.ZipFile(self._tmp)
-        return self._archive
-
-    def __exit__(self, *exc: object) -> None:
-        if self._archive is not None:
-            self._archive.close()
-        if self._tmp is not None:
-            self._tmp.close()
-
-
-def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
-    while chunk := stream.read(BLOCK):
-        yield chunk
-
-
-def _header(stream: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
-    version = np.lib.format.read_magic(stream)
-    if version == (1, 0):
-        return np.lib.format.read_array_header_1_0(stream)
-    return np.lib.format.read_array_header_2_0(stream)
-
-
-def _read(archive: zipfile.ZipFile, name: str) -> np.ndarray[Any, Any]:
-    with archive.open(f"{name}.npy") as stream:
-        result: np.ndarray[Any, Any] = np.lib.format.read_array(stream, allow_pickle=False)
-        return result
-
-
-def _columns(archive: zipfile.ZipFile, name: str, keep: list[int]) -> np.ndarray[Any, Any]:
-    """Only the ``keep`` columns of a 2-D array, read a block of rows at a time."""
-    with archive.open(f"{name}.npy") as stream:
-        shape, fortran, dtype = _header(stream)
-        if fortran or len(shape) != 2:
-            raise ValueError(f"{name}: unexpected layout")
-        rows, cols = shape
-        out = np.empty((rows, len(keep)), dtype=dtype)
-        step = max(1, BLOCK // (cols * dtype.itemsize))
-        for start in range(0, rows, step):
-            n = min(step, rows - start)
-            block = np.frombuffer(stream.read(n * cols * dtype.itemsize), dtype=dtype)
-            out[start:start + n] = block.reshape(n, cols)[:, keep]
-        return out
-
-
-def _as_stdlib_array(archive: zipfile.ZipFile, name: str) -> array[int]:
-    """A 1-D integer array as a stdlib ``array`` (what py3langid walks), allocated once and
-    filled block by block: no numpy copy, no list of Python ints, no heap left in holes."""
-    with archive.open(f"{name}.npy") as stream:
-        shape, _, dtype = _header(stream)
-        little = dtype.byteorder == "<" or (dtype.byteorder == "=" and sys.byteorder == "little")
-        if dtype.kind not in "iu" or len(shape) != 1 or not little or sys.byteorder != "little":
-            raise ValueError(f"{name}: unexpected layout")
-        out = array(_TYPECODES[dtype.kind, dtype.itemsize], [0]) * shape[0]  # one block
-        with memoryview(out) as view, view.cast("B") as target:
-            done = 0
-            while done < len(target):
-                chunk = stream.read(min(BLOCK, len(target) - done))
-                if not chunk:
-                    raise ValueError(f"{name}: truncated")
-                target[done:done + len(chunk)] = chunk
-                done += len(chunk)
-        return out

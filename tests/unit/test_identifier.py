@@ -48,6 +48,8 @@ def test_cached_or_not_every_identifier_ranks_like_py3langid_on_one_shared_autom
     assert supported._rowbase is latin._rowbase
     assert (tmp_path / "langid-model.arrays").is_file() == (cache == "on")
     assert (tmp_path / "langid-de-en.pickle").is_file() == (cache == "off")
+    # cached: the feature table instead of the automaton (features.py)
+    assert (type(supported).__name__ == "TableIdentifier") == (cache == "on")
     for langs, lean in ((SUPPORTED, supported), (LATIN, latin)):
         own = _load_identifier(norm_probs=True, langs=list(langs))
         assert lean.nb_classes == own.nb_classes
@@ -64,7 +66,7 @@ def test_a_second_process_maps_the_stored_model_instead_of_unpacking_it(
     def unpack(path):
         raise AssertionError("unpacked again")
 
-    monkeypatch.setattr(identifier, "_unpacked", unpack)
+    monkeypatch.setattr(identifier.npzfile, "unpacked", unpack)
     again = identifier.load(("de", "en"))
     assert again.rank("wo ist das amt") == first
     assert isinstance(again.tk_nextmove, memoryview)
