@@ -78,9 +78,8 @@ def test_an_automaton_of_another_kind_is_refused(spoil: str) -> None:
         features.derive(moves, base, out)
 
 
-def test_the_shipped_model_gives_the_walks_features(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(diskcache.ENV, str(tmp_path))
+def test_the_shipped_model_gives_the_walks_features(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert diskcache.directory() is not None  # the session's cache (tests/conftest.py)
     monkeypatch.setattr(identifier, "_model", [])
     model = identifier.shared()
     assert model.table is not None
