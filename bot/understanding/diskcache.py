@@ -16,7 +16,8 @@ Large arrays (the language model) are stored raw instead, one file per item, and
 memory-mapped read-only (``mapped``): no copy is made when reading, only the pages a
 process touches become resident, and processes mapping the same file share them. A file
 is only ever replaced (written beside, then renamed), never changed in place, so a
-mapping stays valid.
+mapping stays valid; deleting the folder is safe too, but a file truncated in place
+while a bot maps it would stop that bot (SIGBUS) — clear the cache by deleting.
 """
 
 from __future__ import annotations
