@@ -54,6 +54,7 @@ import functools
 import html
 import logging
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -302,6 +303,8 @@ async def _memory_run_one(args: argparse.Namespace, root: Path) -> int:
         finally:
             proc.terminate()
             await proc.wait()
+            if cache != "off":
+                shutil.rmtree(cache, ignore_errors=True)
 
 
 async def _memory_measure(fake: FakeBotAPI, pid: int, users: int, messages: int) -> int:
