@@ -80,13 +80,13 @@ class Index:
         found = vocabulary.corpus(kb)
         self.ids: list[str] = found.ids  # entries first, then the not-covered kinds
         self._variants = found.variants
-        # each variant's words as a sorted set, for token_set_ratio; made on first use in
-        # a large base (where most entries are never reranked)
+        # each variant's words as a sorted set, for token_set_ratio (the same text to it,
+        # and about half the work); a large base goes without (a second of build time)
         self._sets: list[vocabulary.Variants | None] = [None] * len(self.ids)
         self._compare: dict[tuple[int, str], tuple[list[str], list[str]]] = {}
         if len(found.docs.labels) <= vocabulary.MANY_TEXTS:
-            for i in range(len(self.ids)):
-                self._compared(i, None)
+            self._sets = [{lang: [_word_set(v) for v in variants]
+                           for lang, variants in item.items()} for item in self._variants]
         self._ngrams = NgramModel(found.docs, len(self.ids))
         # The detector's model loads while the rest is built and the first message waits;
         # not earlier, or the n-gram model's temporaries and the model would add up.
@@ -235,16 +235,14 @@ class Index:
 
     def _compared(self, i: int, lang: str | None) -> tuple[list[str], list[str]]:
         """The variants of entry ``i`` the rerank compares a message in ``lang`` with, and
-        the same as sorted sets of words (made once)."""
+        the same as sorted sets of words where they were made (at build time, in a base of
+        up to ``MANY_TEXTS`` variants; else the variants themselves: the same scores)."""
         key = (i, lang or "")
         found = self._compare.get(key)
         if found is None:
             sets = self._sets[i]
-            if sets is None:
-                sets = self._sets[i] = {lang: [_word_set(v) for v in variants]
-                                        for lang, variants in self._variants[i].items()}
-            found = self._compare[key] = (_chosen(self._variants[i], lang),
-                                          _chosen(sets, lang))
+            chosen = _chosen(self._variants[i], lang)
+            found = self._compare[key] = (chosen, _chosen(sets, lang) if sets else chosen)
         return found
 
     def _rerank(self, query: str, order: list[int], lang: str | None) -> list[float]:
