@@ -1,0 +1,163 @@
+"""Does a message ask for a person? A small grammar over words, per language (person.json).
+
+A request names a person (staff, a human, "jemand") and says it wants one: a verb of
+getting in touch (talk, call, write, connect), a wish (want, need, can, is there, please),
+"real" (echt, живий, واقعی) or "not the bot". Stems and every language's words at once
+keep it tolerant of endings, typos in the tail of a word and mixed languages, where a list
+of whole example phrases only knows the phrasings someone wrote down. A question about
+the bot itself ("are you a real person?") is not a request.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import lru_cache
+from importlib import resources
+
+from bot.understanding.text import normalize
+
+GRAMMAR_FILE = "person.json"
+PARTS = ("persons", "someone", "who", "speak", "actions", "tongue", "wants", "real", "not_bot",
+         "you", "me", "number")
+VERBS = ("speak", "actions")  # Arabic-script verbs match inside a word (verb prefixes)
+SHORT = 3  # "anybody there?", "jemand da?": someone alone in a message this short asks
+SHORT_WISH = 4  # "il y a quelqu'un ?": someone and a wish in a message this short
+LOOSE_WORDS = 7  # "who can I call?" asks for a person in a message this short (no topic)
+LONG = 12  # longer messages ask for a person only with "real" or "not the bot"
+NAMED_WORDS = 6  # a person named in a longer message, without a wish, is part of a question
+# Clitics written in front of Arabic-script words (normalised spelling).
+_CLITICS = ("وال", "بال", "فال", "لل", "ال", "و", "ب", "ل", "ف")
+
+
+class Asks(IntEnum):
+    """How clearly a message asks for a person."""
+
+    BOT = -1  # asks about the bot itself ("are you a real person?")
+    NO = 0
+    LOOSE = 1  # "who can I call?", "a number to call?": a request when no topic fits
+    NAMED = 2  # names a person (staff, a human), nothing more
+    REQUEST = 3  # names a person and wants one: a request whatever topic comes with it
+
+
+def _arabic(word: str) -> bool:
+    return "\u0600" <= word[0] <= "\u06ff"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """One part of the grammar: whole words, stems, phrases; Arabic-script stems apart."""
+
+    words: frozenset[str]
+    stems: tuple[str, ...]
+    phrases: tuple[str, ...]
+    inside: tuple[str, ...]  # Arabic-script verbs: anywhere inside a word (اتكلم، بحكي)
+
+    @classmethod
+    def of(cls, items: list[str], inside: bool = False) -> Lexicon:
+        words, stems, phrases, within = set(), [], [], []
+        for item in items:
+            whole = item.endswith("=")
+            folded = normalize(item.rstrip("="))
+            if not folded:
+                continue
+            if " " in folded:
+                phrases.append(folded)
+            elif whole:
+                words.add(folded)
+            elif inside and _arabic(folded):
+                within.append(folded)
+            else:
+                stems.append(folded)
+        return cls(frozenset(words), tuple(stems), tuple(phrases), tuple(within))
+
+    def found(self, padded: str, tokens: tuple[str, ...]) -> bool:
+        """Whether ``padded`` (" " + folded message + " ") holds one of the items."""
+        return any(self._holds(token) for token in tokens) or any(
+            " " + p in padded for p in self.phrases)
+
+    def count(self, padded: str, tokens: tuple[str, ...]) -> int:
+        """How many words (and phrases) of ``padded`` are items."""
+        return sum(self._holds(token) for token in tokens) + sum(
+            " " + p in padded for p in self.phrases)
+
+    def _holds(self, token: str) -> bool:
+        if any(f in self.words or f.startswith(self.stems) for f in _forms(token)):
+            return True
+        return bool(self.inside) and _arabic(token) and any(s in token for s in self.inside)
+
+
+def _forms(token: str) -> tuple[str, ...]:
+    """A word, and for Arabic script the word without a clitic in front."""
+    if not _arabic(token):
+        return (token,)
+    return (token, *(token[len(c):] for c in _CLITICS
+                     if token.startswith(c) and len(token) - len(c) >= 2))
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """The parts of person.json, every language's words together."""
+
+    persons: Lexicon
+    someone: Lexicon
+    who: Lexicon
+    speak: Lexicon
+    actions: Lexicon
+    tongue: Lexicon
+    wants: Lexicon
+    real: Lexicon
+    not_bot: Lexicon
+    you: Lexicon
+    me: Lexicon
+    number: Lexicon
+
+    def asks(self, text: str) -> Asks:
+        """How clearly ``text`` asks for a person (the message as written or folded)."""
+        folded = normalize(text)
+        tokens = tuple(folded.split())
+        if not tokens:
+            return Asks.NO
+        padded = " " + folded + " "
+
+        def has(part: Lexicon) -> bool:
+            return part.found(padded, tokens)
+
+        named, someone, who = has(self.persons), has(self.someone), has(self.who)
+        # "a doctor who speaks French" is about a language, not a wish to talk
+        speaking = self.speak.count(padded, tokens) > (1 if has(self.tongue) else 0)
+        action, number = speaking or has(self.actions), has(self.number)
+        if not (named or someone or (action and (who or number))):
+            return Asks.NO
+        wish = has(self.wants)
+        if not wish and (has(self.me) or (has(self.you) and not action)):
+            return Asks.BOT  # "am I talking to a human?", "are you a real person?"
+        real = has(self.real) or has(self.not_bot)
+        if len(tokens) > LONG and not real:
+            return Asks.NO  # a longer message tells a story: only "a real person" asks
+        wanted = action or real
+        if (named and (wanted or wish)) or (who and action and real):
+            return Asks.REQUEST
+        short = len(tokens) <= SHORT
+        if someone and (wanted or short or (wish and len(tokens) <= SHORT_WISH)):
+            return Asks.REQUEST
+        if named and len(tokens) <= NAMED_WORDS:
+            return Asks.NAMED
+        loose = action and (who or number) and len(tokens) <= LOOSE_WORDS
+        return Asks.LOOSE if loose else Asks.NO
+
+
+def load(data: dict[str, dict[str, list[str]]]) -> Grammar:
+    """A grammar from person.json's mapping: part → language → items."""
+    parts = {name: Lexicon.of([item for items in data[name].values() for item in items],
+                              inside=name in VERBS)
+             for name in PARTS}
+    return Grammar(**parts)
+
+
+@lru_cache(maxsize=1)
+def grammar() -> Grammar:
+    """The grammar shipped with the bot (bot/understanding/person.json)."""
+    text = resources.files("bot.understanding").joinpath(GRAMMAR_FILE).read_text("utf-8")
+    return load(json.loads(text))
