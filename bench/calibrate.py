@@ -31,6 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.knowledge.loader import default_directory, load
+from bot.understanding import places
 from bot.understanding.matching import FEATURES, Calibration, Index
 from bot.understanding.policy import CALIBRATION_FILE, NOT_COVERED_LEAD, read_calibration
 
@@ -71,8 +72,10 @@ def features(index: Index, text: str) -> tuple[list[float], str | None, list[str
     runner = cands[1].score if len(cands) > 1 else 0.0
     floor = cands[0].score * index.thresholds.suggest_floor
     offered = [c.entry for c in cands if c.score >= floor and c.entry in entries]
-    return list(cands[0].features(runner)), cands[0].entry, \
-        offered[: index.thresholds.max_suggestions]
+    top = cands[0].entry
+    if places.OTHER_PLACES in index.kb.not_covered and places.elsewhere(text):
+        top = places.OTHER_PLACES  # about another place: declined (policy rule 3)
+    return list(cands[0].features(runner)), top, offered[: index.thresholds.max_suggestions]
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50) -> np.ndarray:
@@ -91,7 +94,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dev", nargs="+", default=[
         "eval/dev.jsonl", "eval/dev-long.jsonl", "eval/tune.jsonl", "eval/tune-oos.jsonl",
-        "eval/phone-tune.jsonl"])
+        "eval/phone-tune.jsonl", "eval/phone-tune-2.jsonl"])
     parser.add_argument("--knowledge", default=str(default_directory()))
     parser.add_argument("--max-in-scope-declined", type=float, default=0.08)
     parser.add_argument("--max-wrong-answer", type=float, default=0.01)

@@ -1,4 +1,5 @@
-"""The ``welcome-bot`` command line: run, chat, ask, check, export, eval, init, backup, restore.
+"""The ``welcome-bot`` command line: run, chat, console, ask, check, export, eval, init,
+backup, restore.
 
 The only module that parses arguments and exits the process.
 """
@@ -73,7 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
                                               "without messages (default: "
                                               "$WELCOME_BOT_CASE_IDLE_DAYS or 14)")
 
+    _console_options(run)
+
     sub.add_parser("chat", help="talk to the bot in this terminal, no Telegram needed")
+
+    con = sub.add_parser("console", help="serve the staff web console alone (no Telegram) "
+                                         "and print a one-time log-in link")
+    con.add_argument("--data-dir", help=DATA_DIR_HELP)
+    _console_options(con, default_port=True)
 
     ask = sub.add_parser("ask", help="answer one question and exit")
     ask.add_argument("text", nargs="?", help="the question (omit with --jsonl)")
@@ -114,6 +122,17 @@ def build_parser() -> argparse.ArgumentParser:
     res.add_argument("--data-dir", help=DATA_DIR_HELP)
     return parser
 
+
+
+def _console_options(parser: argparse.ArgumentParser, default_port: bool = False) -> None:
+    off = "8080" if default_port else "none: no console"
+    parser.add_argument("--console-port", help="port of the staff web console (default: "
+                                               f"$WELCOME_BOT_CONSOLE_PORT, else {off})")
+    parser.add_argument("--console-host", help="address it listens on (default: "
+                                               "$WELCOME_BOT_CONSOLE_HOST or 127.0.0.1)")
+    parser.add_argument("--console-url", help="its public address, for log-in links "
+                                              "(default: $WELCOME_BOT_CONSOLE_URL or "
+                                              "http://127.0.0.1:PORT)")
 
 
 def knowledge_dir(option: str | None) -> Path:
@@ -337,6 +356,12 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     return run(settings)
 
 
+def cmd_console(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.console.server import run_alone
+
+    return run_alone(knowledge_dir(args.knowledge), data_dir(args.data_dir), args, out)
+
+
 def cmd_chat(args: argparse.Namespace, out: TextIO) -> int:
     from bot.chat import chat
 
@@ -388,9 +413,10 @@ def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "chat": cmd_chat, "ask": cmd_ask, "check": cmd_check,
-            "export": cmd_export, "eval": cmd_eval, "unanswered": cmd_unanswered,
-            "init": cmd_init, "backup": cmd_backup, "restore": cmd_restore}
+COMMANDS = {"run": cmd_run, "chat": cmd_chat, "console": cmd_console, "ask": cmd_ask,
+            "check": cmd_check, "export": cmd_export, "eval": cmd_eval,
+            "unanswered": cmd_unanswered, "init": cmd_init, "backup": cmd_backup,
+            "restore": cmd_restore}
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:

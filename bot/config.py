@@ -10,6 +10,8 @@ from pathlib import Path
 
 from bot.errors import ConfigError
 
+DEFAULT_CONSOLE_PORT = 8080  # 'welcome-bot console' without a port
+
 NO_TOKEN = """no Telegram bot token.
   1. In Telegram, talk to @BotFather, send /newbot and follow the steps; it gives you a token.
   2. export TELEGRAM_BOT_TOKEN='123456:ABC…'   (never commit it or paste it in a chat)
@@ -31,6 +33,7 @@ class Settings:
     staff_chat: int | None = None  # the staff supergroup with topics, for handoff
     staff_reply_hours: int | None = None  # None: "usually within one working day"
     case_idle_days: int = 14  # a handoff case closes after this many silent days
+    console: ConsoleSettings | None = None  # the staff web console, when a port is given
 
     def __repr__(self) -> str:
         return (f"Settings(token='***', knowledge_dir={str(self.knowledge_dir)!r}, "
@@ -63,8 +66,42 @@ class Settings:
             data_dir=Path(args.data_dir or os.environ.get("WELCOME_BOT_DATA_DIR") or "data"),
             base_url=args.base_url or os.environ.get("TELEGRAM_API_BASE_URL") or None,
             admins=frozenset(admins), webhook_url=webhook, listen=args.listen, port=args.port,
-            secret_token=secret, **_handoff(args),
+            secret_token=secret, console=ConsoleSettings.from_env(args), **_handoff(args),
         )
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """Where the staff console listens and the address its links use."""
+
+    port: int
+    host: str = "127.0.0.1"
+    url: str = ""  # default: http://HOST:PORT (127.0.0.1 when listening everywhere)
+
+    def __post_init__(self) -> None:
+        if not self.url:
+            anywhere = self.host in ("0.0.0.0", "::")  # noqa: S104 - compared, not bound
+            shown = f"[{self.host}]" if ":" in self.host else self.host
+            object.__setattr__(self, "url",
+                               f"http://{'127.0.0.1' if anywhere else shown}:{self.port}")
+
+    @classmethod
+    def from_env(cls, args: argparse.Namespace, required: bool = False) -> ConsoleSettings | None:
+        """From --console-port/-host/-url, else WELCOME_BOT_CONSOLE_*; None when no port
+        is given (the console is off) unless ``required`` (then the default port 8080)."""
+        port = _number(args, "console_port", "WELCOME_BOT_CONSOLE_PORT", 1, 65535)
+        if port is None:
+            if not required:
+                return None
+            port = DEFAULT_CONSOLE_PORT
+        host = (getattr(args, "console_host", None)
+                or os.environ.get("WELCOME_BOT_CONSOLE_HOST") or "127.0.0.1").strip()
+        url = (getattr(args, "console_url", None)
+               or os.environ.get("WELCOME_BOT_CONSOLE_URL") or "").strip().rstrip("/")
+        if url and not url.startswith(("http://", "https://")):
+            raise ConfigError("--console-url / WELCOME_BOT_CONSOLE_URL must start with "
+                              f"http:// or https://, not {url!r}")
+        return cls(port=port, host=host, url=url)
 
 
 def _number(args: argparse.Namespace, option: str, env: str, low: int,

@@ -23,9 +23,9 @@ from typing import Protocol
 
 from bot.conversation.messages import UserState
 from bot.errors import StorageError
-from bot.storage import cases
+from bot.storage import cases, console
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DB_NAME = "welcome-bot.sqlite3"  # inside the data directory
 RETENTION_DAYS = 180
 
@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS announcements (
     skipped INTEGER NOT NULL, failed INTEGER NOT NULL);
 """
 # What each version added to the one before (additive only: CREATE … IF NOT EXISTS).
-_MIGRATIONS = {2: cases.SCHEMA}
+_MIGRATIONS = {2: cases.SCHEMA, 3: console.SCHEMA}
 
 
 class Storage(Protocol):
@@ -102,6 +102,7 @@ class SQLiteStorage:
         self._lock = threading.RLock()  # re-entered by statements inside transaction()
         self.failures: Counter[str] = Counter()  # writes that failed since start, by kind
         self.cases = cases.Cases(self._run)
+        self.console = console.ConsoleStore(self._run)  # staff console: links, sessions
 
     def _migrate(self, version: int) -> None:
         """Bring a database from ``version`` up to SCHEMA_VERSION (a new one starts at 1)."""

@@ -40,7 +40,7 @@ from bot.i18n import Translator, default_translator
 from bot.knowledge.loader import load
 from bot.storage.backup import take_run_lock
 from bot.storage.sqlite import DB_NAME, SQLiteStorage
-from bot.tg import handlers, relay, staffcmd, webhook
+from bot.tg import handlers, relay, staffcmd, together, webhook
 from bot.tg.inbox import InboxQueue
 from bot.tg.ordering import PerUserProcessor
 from bot.tg.service import BotService, send_with_retry
@@ -196,7 +196,9 @@ def run(settings: Settings) -> int:
     lock = take_run_lock(settings.data_dir)  # until exit: 'welcome-bot restore' refuses
     app = create_application(settings)
     release_memory()
-    if settings.webhook_url:
+    if settings.console is not None:
+        together.run(app, settings)  # the staff console beside the bot, on one loop
+    elif settings.webhook_url:
         webhook.run(app, settings)  # run_webhook's server, with malformed bodies refused
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)

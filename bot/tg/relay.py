@@ -77,7 +77,6 @@ class Relay:
         self.service = service
         self.chat = staff_chat
         self.clock = clock
-        self._teaching = asyncio.Lock()  # one /teach at a time edits the folder
 
     @property
     def cases(self) -> Cases:
@@ -266,7 +265,7 @@ class Relay:
             return "This case has no question to teach yet (the user has not written one)."
         lang = case.question_lang or case.lang
         service = self.service
-        async with self._teaching:
+        async with service.writing:  # one writer: /teach, the console
             try:
                 variant, file = await asyncio.to_thread(
                     teach.add_variant, service.settings.knowledge_dir,

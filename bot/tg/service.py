@@ -28,6 +28,7 @@ from bot.tg.inbox import dump, load
 from bot.tg.render import Outgoing, render
 
 if TYPE_CHECKING:
+    from bot.console.context import Console
     from bot.tg.relay import Relay
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ class BotService:
         self.watched = fingerprint(settings.knowledge_dir)  # for the knowledge watcher
         self.inbox = Inbox(storage)  # durable intake: bot/storage/inbox.py, bot/tg/inbox.py
         self.relay: Relay | None = None  # the staff chat, when one is set up (handoff)
+        self.console: Console | None = None  # the staff web console, when switched on
+        self.writing = asyncio.Lock()  # one writer of the knowledge folder: /teach, console
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
                       replies: list[Reply], raise_errors: bool = False) -> bool:

@@ -1,4 +1,4 @@
-"""Staff commands in Telegram: /reload /unanswered /handled /stats /gaps /announce.
+"""Staff commands in Telegram: /reload /unanswered /handled /stats /gaps /announce /console.
 
 Only user ids in WELCOME_BOT_ADMINS reach these, and only in a private chat with the bot or
 in the staff chat (WELCOME_BOT_STAFF_CHAT, when set): the handler is registered with
@@ -17,6 +17,7 @@ import re
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes, filters
 
@@ -81,7 +82,10 @@ async def on_staff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         service.storage.audit(str(user.id), name, " ".join(args))
     except StorageError as exc:
         failed(service.storage, "audit log", exc)
-    reply = await command(service, context, args)
+    if name == "console":  # a log-in link is personal: never into a group
+        reply = console_link(service, user.id, message.chat.type == ChatType.PRIVATE)
+    else:
+        reply = await command(service, context, args)
     await service.deliver(context, message.chat_id,
                           [Text(part, "en") for part in reply.split("\n\n\n")])
 
@@ -178,9 +182,29 @@ async def _send_announcement(service: BotService, context: ContextTypes.DEFAULT_
     return "sent" if ok else "skipped"
 
 
+def console_link(service: BotService, staff: int, private: bool) -> str:
+    """/console: a one-time link into the staff web console (valid 10 minutes)."""
+    if service.console is None:
+        return ("The staff console is not switched on. Start the bot with "
+                "--console-port (or WELCOME_BOT_CONSOLE_PORT) to use it.")
+    if not private:
+        return "Send /console to me in a private chat: a log-in link is for you alone."
+    try:
+        link = service.console.login_link(str(staff))
+    except StorageError as exc:
+        failed(service.storage, "console link", exc)
+        return "Could not make a log-in link (the database is not writable); try again later."
+    return (f"Your log-in link for the staff console (works once, for 10 minutes):\n{link}")
+
+
+async def _console(service: BotService, _context: ContextTypes.DEFAULT_TYPE,
+                   _args: tuple[str, ...]) -> str:
+    return console_link(service, 0, private=False)  # on_staff_command calls console_link
+
+
 COMMANDS: dict[str, StaffCommand] = {
     "reload": reload, "unanswered": unanswered, "handled": handled, "stats": stats,
-    "gaps": gaps, "announce": announce,
+    "gaps": gaps, "announce": announce, "console": _console,
 }
 
 

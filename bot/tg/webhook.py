@@ -61,6 +61,20 @@ def parse_update(body: bytes, bot: Bot) -> Update:
         raise BadUpdateError(f"update could not be read ({type(exc).__name__})") from None
 
 
+async def accept(app: Application, body: bytes) -> tuple[int, str]:
+    """Queue the update in ``body`` (for a webhook served by the console's server):
+    (200, "") once it is queued, else (400, the reason)."""
+    try:
+        update = parse_update(body, app.bot)
+    except BadUpdateError as exc:
+        log.warning("webhook: refused a request (400: %s)", exc)
+        return HTTPStatus.BAD_REQUEST, str(exc)
+    if isinstance(app.bot, ExtBot):
+        app.bot.insert_callback_data(update)
+    await app.update_queue.put(update)
+    return HTTPStatus.OK, ""
+
+
 @tornado.web.stream_request_body
 class CheckedTelegramHandler(TelegramHandler):
     """``TelegramHandler`` with a size limit and a 400 for every malformed body."""
@@ -115,6 +129,14 @@ class CheckedWebhookApp(WebhookAppClass):
             self, [(rf"/{path}/?", CheckedTelegramHandler, self.shared_objects)])
 
 
+async def register(app: Application, settings: Settings) -> None:
+    """Tell Telegram where to send updates (the webhook URL with PATH) and the secret."""
+    assert settings.webhook_url
+    await app.bot.set_webhook(settings.webhook_url.rstrip("/") + f"/{PATH}",
+                              secret_token=settings.secret_token or None,
+                              allowed_updates=Update.ALL_TYPES)
+
+
 @asynccontextmanager
 async def serving_webhook(app: Application, settings: Settings) -> AsyncIterator[None]:
     """Run ``app`` on the webhook as ``run_webhook`` does: initialize, post_init, serve,
@@ -130,9 +152,7 @@ async def serving_webhook(app: Application, settings: Settings) -> AsyncIterator
                                CheckedWebhookApp(app.bot, app.update_queue,
                                                  settings.secret_token), None)
         await server.serve_forever()
-        await app.bot.set_webhook(settings.webhook_url.rstrip("/") + f"/{PATH}",
-                                  secret_token=settings.secret_token or None,
-                                  allowed_updates=Update.ALL_TYPES)
+        await register(app, settings)
         await app.start()
         try:
             yield

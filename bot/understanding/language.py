@@ -18,6 +18,7 @@ SUPPORTED: tuple[str, ...] = ("de", "en", "uk", "ru", "ar", "fa", "tr", "fr")
 RTL: frozenset[str] = frozenset({"ar", "fa"})
 FALLBACK = "en"
 DETECT_CONFIDENT = 0.5  # below this a detection is not trusted (a lone German term, emoji)
+UNSURE = 0.3  # the most a message of German names alone can be sure of its language
 
 _LATIN_LANGS = ("de", "en", "tr", "fr")
 
@@ -155,7 +156,21 @@ def detect(text: str, ignore: frozenset[str] = frozenset()) -> Detection:
         winner = _vote_winner(_latin_votes(lowered, frozenset()))
         if winner is not None:
             return Detection(winner, 0.6)
-        return Detection("de" if words else FALLBACK, 0.2 if words else 0.0)
+        if not words:
+            return Detection(FALLBACK, 0.0)
+        # the names' own script and letters (аусляндерамт, denkliği) still say more than
+        # "German", but not enough to override the user's language (unsure)
+        guess = _by_script_and_words(lowered, words, words)
+        hinted = any(ch in _TR_ONLY or ch in _FR_HINT for ch in lowered)
+        lang = guess.lang if guess.lang not in _LATIN_LANGS or hinted else "de"
+        return Detection(lang, min(guess.confidence, UNSURE))
+    return _by_script_and_words(lowered, words, kept)
+
+
+def _by_script_and_words(lowered: str, words: list[str], kept: list[str]) -> Detection:
+    """Detect from the words ``kept`` (the message's words without German names)."""
+    scripts = _script_counts(" ".join(kept))
+    letters = sum(scripts.values())
     joined = " ".join(kept)
     if scripts["cyrillic"] >= max(2, 0.25 * letters):
         cyr = [w for w in kept if _script_counts(w)["cyrillic"]]
@@ -167,8 +182,10 @@ def detect(text: str, ignore: frozenset[str] = frozenset()) -> Detection:
     votes = _latin_votes(lowered, frozenset(re.findall(r"[a-z0-9]+", _fold(latin))))
     ranked = _langid_rank(latin, _LATIN_LANGS)
     best, prob = ranked[0]
-    if any(ch in _TR_ONLY for ch in latin) and best != "tr":
-        best, prob = "tr", 0.7
+    if any(ch in _TR_ONLY for ch in latin):  # ı ş ğ: only Turkish writes them
+        votes["tr"] += 2
+        if best != "tr":
+            best, prob = "tr", 0.7
     confidence = prob if len(kept) >= 3 else prob * 0.6
     winner = _vote_winner(votes)
     if winner is None:

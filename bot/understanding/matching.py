@@ -34,6 +34,7 @@ from bot.understanding import (
     diskcache,
     heap,
     language,
+    places,
     smalltalk,
     topics,
     vocabulary,
@@ -239,8 +240,15 @@ class Index:
         candidates = self.rank(text, lang)
         emergency = bool(self.emergency_id) and is_emergency(text)
         facts = evidence(candidates, self.kb.entries, self.calibration, emergency,
-                         self.thresholds.not_covered_lead)
+                         self.thresholds.not_covered_lead, self._elsewhere(text))
         return decide(facts, self.kb.entries, self.emergency_id, self.thresholds)
+
+
+    def _elsewhere(self, text: str) -> str | None:
+        """The kind ``other-places`` when the message is about another place (policy
+        rule 3), if the knowledge base has that kind."""
+        kind = places.OTHER_PLACES
+        return kind if kind in self.kb.not_covered and places.elsewhere(text) else None
 
 
 def _common_prefix(a: str, b: str) -> str:

@@ -13,7 +13,10 @@ Rules, in order:
    wins only over a clearly weaker entry (score below ``not_covered_lead`` times the
    kind's): words both share — an office name such as Bürgeramt, said of Jena's or
    another city's — must not make the kind swallow the question; otherwise the kinds are
-   set aside and the entries decide.
+   set aside and the entries decide. A message about another place than Jena
+   (``elsewhere``: Bürgeramt Berlin, a flat in Munich; bot.understanding.places) is
+   declined with the kind ``other-places`` whatever the entries score, its closest
+   entries offered as buttons.
 4. Below ``suggest``: decline, still showing a faint match above ``maybe``.
 5. From ``answer`` up: answer; below ``sure`` the close runners-up come along.
 6. In between: suggest ("Did you mean…" with buttons).
@@ -126,15 +129,17 @@ class Evidence:
     confidence: float
     emergency: bool = False
     entry_confidence: float = 0.0
+    elsewhere: str | None = None  # the not-covered kind of a message about another place
 
 
 def evidence(candidates: Sequence[Candidate], entries: Collection[str],
              calibration: Calibration, emergency: bool = False,
-             lead: float = NOT_COVERED_LEAD) -> Evidence:
+             lead: float = NOT_COVERED_LEAD, elsewhere: str | None = None) -> Evidence:
     """Calibrate the ranked candidates of one message (a not-covered kind ranked first
-    only over a clearly weaker entry: rule 3)."""
+    only over a clearly weaker entry, or ``elsewhere``: the kind for another place: rule 3).
+    """
     if not candidates:
-        return Evidence((), 0.0, emergency)
+        return Evidence((), 0.0, emergency, elsewhere=elsewhere)
     top = candidates[0]
     if top.entry not in entries:
         real = next((c for c in candidates if c.entry in entries), None)
@@ -147,7 +152,7 @@ def evidence(candidates: Sequence[Candidate], entries: Collection[str],
     if top.entry not in entries:
         real = next((c for c in candidates if c.entry in entries), None)
         trailing = calibration.probability(real.features(top.score)) if real else 0.0
-    return Evidence(tuple(candidates), confidence, emergency, trailing)
+    return Evidence(tuple(candidates), confidence, emergency, trailing, elsewhere)
 
 
 def decide(found: Evidence, entries: Collection[str], emergency_id: str | None,
@@ -160,11 +165,15 @@ def decide(found: Evidence, entries: Collection[str], emergency_id: str | None,
         return Match("decline", None, round(confidence, 3), (), ())
     floor = candidates[0].score * t.suggest_floor
     close = tuple(c.entry for c in candidates[1:] if c.score >= floor and c.entry in entries)
+    if found.elsewhere:
+        nearest = tuple(c.entry for c in candidates if c.entry in entries)[:2]
+        return Match("decline", None, round(confidence, 3), nearest, candidates,
+                     not_covered=found.elsewhere)
     if candidates[0].entry not in entries:
         return Match("decline", None, round(found.entry_confidence, 3), close[:2], candidates,
                      not_covered=candidates[0].entry)
     if confidence < t.suggest:
-        maybe = (candidates[0].entry, *close)[:2] if confidence >= t.maybe else ()
+        maybe = (candidates[0].entry, *close)[: t.max_suggestions] if confidence >= t.maybe else ()
         return Match("decline", None, round(confidence, 3), maybe, candidates)
     if confidence >= t.answer:
         related = close[: t.max_suggestions - 1] if confidence < t.sure else ()

@@ -111,3 +111,38 @@ def test_the_language_last_written_in_is_kept_when_none_was_chosen(snap: Snapsho
     _, kept = conv.handle(Incoming("u", "text", text="where can i register my flat",
                                    chat="u"), UserState(lang="fr"))
     assert kept.lang == "fr"  # a chosen language is not changed by one message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my child can't breathe",
+        "mein kind bekommt keine luft",
+        "дитина не може дихати",
+        "ребенок не может дышать",
+        "طفلي ما عم يقدر يتنفس",
+        "بچه‌ام نمی‌تونه نفس بکشه",
+        "çocuğum nefes alamıyor",
+        "mon enfant n'arrive pas à respirer",
+    ],
+)
+def test_a_child_that_cannot_breathe_is_an_emergency(snap: Snapshot, text: str) -> None:
+    match = snap.index.match(text)
+    assert match.emergency and match.decision == "answer", (text, match)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("diploma denkliği", "tr"),  # only the German names' own letters tell
+        ("аусляндерамт", "ru"),
+        ("ищу работу в йене", "ru"),
+        ("сильно болить зуб", "uk"),
+        ("yeni öğrenciler karşılama günü", "tr"),
+        ("bdi termin bl Bürgeramt", "ar"),
+    ],
+)
+def test_office_names_do_not_make_a_message_german(snap: Snapshot, text: str,
+                                                   lang: str) -> None:
+    lang_, _, _ = answer(snap, default_translator(), text, UserState())
+    assert lang_ == lang
