@@ -116,6 +116,7 @@ _VIETNAMESE = frozenset("ơưđ")  # and the letters with two marks, U+1EA0..U+1
 _SOMALI_SHAPE = re.compile(r"(?=.*(?:aa|ee|ii|oo|uu))(?=.*(?:x|q|dh))")
 _WORD = re.compile(r"[^\W\d_]+")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
+_ARABIC = re.compile("[\u0600-\u06ff]")
 
 
 def preload() -> None:
@@ -135,9 +136,10 @@ def identify(text: str, ignore: frozenset[str] = frozenset()) -> Detection:
     every = _WORD.findall(text.casefold())  # German terms write none of _LETTERS
     words = [w for w in every if _fold(w) not in ignore]
     if found.lang not in ("de", "en", "tr", "fr"):
-        # Cyrillic, Arabic script, or Arabic/Persian/Russian in Latin letters; Polish or
-        # Czech read as Russian in Latin letters show themselves by their own letters
-        latin = found.lang in ("ru", "uk") and not _CYRILLIC.search(text)
+        # Cyrillic, Arabic script, or Arabic/Persian/Russian in Latin letters; Polish,
+        # Czech or Albanian read as Russian or Arabic in Latin letters show themselves by
+        # their own letters
+        latin = not _CYRILLIC.search(text) and not _ARABIC.search(text)
         return (_by_letters(every) if latin else None) or found
     by_words = _by_letters(every) or _by_words(words, found)
     if by_words is not None:

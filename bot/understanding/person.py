@@ -39,6 +39,7 @@ class Asks(IntEnum):
     LOOSE = 1  # "who can I call?", "a number to call?": a request when no topic fits
     NAMED = 2  # names a person (staff, a human), nothing more
     REQUEST = 3  # names a person and wants one: a request whatever topic comes with it
+    INSIST = 4  # ... a real one, not the bot
 
 
 def _arabic(word: str) -> bool:
@@ -136,11 +137,12 @@ class Grammar:
         real = has(self.real) or has(self.not_bot)
         if len(tokens) > LONG and not real:
             return Asks.NO  # a longer message tells a story: only "a real person" asks
-        wanted = action or real
-        if (named and (wanted or wish)) or (who and action and real):
+        if real and (named or someone or (who and action)):
+            return Asks.INSIST
+        if named and (action or wish):
             return Asks.REQUEST
         short = len(tokens) <= SHORT
-        if someone and (wanted or short or (wish and len(tokens) <= SHORT_WISH)):
+        if someone and (action or short or (wish and len(tokens) <= SHORT_WISH)):
             return Asks.REQUEST
         if named and len(tokens) <= NAMED_WORDS:
             return Asks.NAMED

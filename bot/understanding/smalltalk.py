@@ -45,12 +45,13 @@ LOOSE_ENTRY = 0.35  # Verdict.loose small talk beside "Did you mean" this unsure
 ENTRY_CLEAR = 0.75  # an answer this confident is a question, whatever the small talk
 TYPO_WORDS = 2  # a message this short and CLOSE to an example is small talk (no topic fits)
 TYPO_LETTERS = 5  # words this long count as small-talk words one letter away from one
-CUE_WORDS = 6  # a kind's own word (cues.json) decides a message this short no topic fits
+CUE_WORDS = 8  # a kind's own word (cues.json) decides a message this short no topic fits
 CUES_FILE = "cues.json"
 CUE_ALONE = frozenset({"insult", "thanks", ABOUT})  # kinds whose cue words decide by themselves
-TAIL_WORDS, TAIL_SHARE = 4, 0.3  # words beside a SURE small-talk clause ("merci, hat geholfen")
+TAIL_WORDS, TAIL_SHARE = 4, 0.5  # words beside a SURE small-talk clause ("merci, hat geholfen")
 _CLAUSE = re.compile(r"[,.!?;:…()\n]+")
 _REPEATS = re.compile(r"([^\W\d])\1{2,}")  # three or more of one letter
+_TWICE = re.compile(r"\b(\w+)(?: \1\b)+")  # one word again and again ("ok ok", "hi hi hi")
 _FA_PREFIX = re.compile(r"(?<!\S)(ن?می) (?=\S)")  # Persian می/نمی written apart
 PERSON_SIMILAR = 80  # a person example this close (partial token match) inside any message
 PERSON_WORDS_MAX = 12  # a longer message that names a person tells a story: a question
@@ -176,9 +177,9 @@ class SmallTalkIndex:
 
 
 def fold(text: str) -> str:
-    """``normalize``, and runs of one letter squeezed ("hallooo", "привііііт"), Persian
+    """``normalize``, and runs of one letter or word squeezed ("hallooo", "ok ok"), Persian
     verb prefixes joined ("نمی‌خوام", "نمی خوام" and "نمیخوام" meet)."""
-    folded = _REPEATS.sub(r"\1", normalize(text))
+    folded = _TWICE.sub(r"\1", _REPEATS.sub(r"\1", normalize(text)))
     return _FA_PREFIX.sub(r"\1", folded) if "\u0645\u06cc " in folded else folded
 
 
@@ -215,11 +216,11 @@ def is_smalltalk(found: Verdict, match: Match) -> bool:
 
 def _asks_person(found: Verdict, match: Match) -> bool:
     """A request for a person inside any message (beyond the small-talk examples)."""
-    if found.asks == Asks.REQUEST:  # names a person and wants one (person.json's grammar)
+    clear = match.decision == "answer" and match.confidence >= ENTRY_CLEAR
+    if found.asks >= Asks.REQUEST:  # names a person and wants one (person.json's grammar)
         return True
     if found.asks == Asks.LOOSE:  # "who can I call?", "a number to call?": no topic came close
         return match.decision == "decline"
-    clear = match.decision == "answer" and match.confidence >= ENTRY_CLEAR
     # Only resembling a request for a person counts just when no entry came close: "wo kann
     # ich mich hier anmelden bitte" resembles "kann ich hier mit jemandem sprechen bitte".
     resembles = found.person >= PERSON_SIMILAR and match.decision == "decline"
