@@ -11,6 +11,7 @@ the bot itself ("are you a real person?") is not a request.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -27,8 +28,6 @@ SHORT_WISH = 4  # "il y a quelqu'un ?": someone and a wish in a message this sho
 LOOSE_WORDS = 7  # "who can I call?" asks for a person in a message this short (no topic)
 LONG = 12  # longer messages ask for a person only with "real" or "not the bot"
 NAMED_WORDS = 6  # a person named in a longer message, without a wish, is part of a question
-# Clitics written in front of Arabic-script words (normalised spelling).
-_CLITICS = ("وال", "بال", "فال", "لل", "ال", "و", "ب", "ل", "ف")
 
 
 class Asks(IntEnum):
@@ -48,53 +47,50 @@ def _arabic(word: str) -> bool:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """One part of the grammar: whole words, stems, phrases; Arabic-script stems apart."""
+    """One part of the grammar as one pattern: whole words, stems (the beginning of a word)
+    and phrases, Arabic-script words also behind a clitic, Arabic-script verbs anywhere
+    inside a word (اتكلم، بحكي)."""
 
-    words: frozenset[str]
-    stems: tuple[str, ...]
-    phrases: tuple[str, ...]
-    inside: tuple[str, ...]  # Arabic-script verbs: anywhere inside a word (اتكلم، بحكي)
+    pattern: re.Pattern[str] | None
 
     @classmethod
     def of(cls, items: list[str], inside: bool = False) -> Lexicon:
-        words, stems, phrases, within = set(), [], [], []
+        words, stems, within = set(), set(), set()
         for item in items:
             whole = item.endswith("=")
             folded = normalize(item.rstrip("="))
             if not folded:
                 continue
-            if " " in folded:
-                phrases.append(folded)
-            elif whole:
+            if whole:
                 words.add(folded)
-            elif inside and _arabic(folded):
-                within.append(folded)
+            elif inside and _arabic(folded) and " " not in folded:
+                within.add(folded)
             else:
-                stems.append(folded)
-        return cls(frozenset(words), tuple(stems), tuple(phrases), tuple(within))
+                stems.add(folded)  # a phrase is the beginning of a word too
+        parts = []
+        if words:
+            parts.append(_START + _any(words) + r"(?!\S)")
+        if stems:
+            parts.append(_START + _any(stems))
+        if within:
+            parts.append(_any(within))
+        return cls(re.compile("|".join(parts)) if parts else None)
 
-    def found(self, padded: str, tokens: tuple[str, ...]) -> bool:
+    def found(self, padded: str) -> bool:
         """Whether ``padded`` (" " + folded message + " ") holds one of the items."""
-        return any(self._holds(token) for token in tokens) or any(
-            " " + p in padded for p in self.phrases)
+        return bool(self.pattern and self.pattern.search(padded))
 
-    def count(self, padded: str, tokens: tuple[str, ...]) -> int:
-        """How many words (and phrases) of ``padded`` are items."""
-        return sum(self._holds(token) for token in tokens) + sum(
-            " " + p in padded for p in self.phrases)
-
-    def _holds(self, token: str) -> bool:
-        if any(f in self.words or f.startswith(self.stems) for f in _forms(token)):
-            return True
-        return bool(self.inside) and _arabic(token) and any(s in token for s in self.inside)
+    def count(self, padded: str) -> int:
+        """How many times items occur in ``padded``."""
+        return len(self.pattern.findall(padded)) if self.pattern else 0
 
 
-def _forms(token: str) -> tuple[str, ...]:
-    """A word, and for Arabic script the word without a clitic in front."""
-    if not _arabic(token):
-        return (token,)
-    return (token, *(token[len(c):] for c in _CLITICS
-                     if token.startswith(c) and len(token) - len(c) >= 2))
+# A word start, and for Arabic-script words a clitic in front (لموظف, بالموظف, وحدا).
+_START = r"(?<!\S)(?:" + "|".join(("وال", "بال", "فال", "لل", "ال", "و", "ب", "ل", "ف")) + ")?"
+
+
+def _any(items: set[str]) -> str:
+    return "(?:" + "|".join(re.escape(i) for i in sorted(items, key=len, reverse=True)) + ")"
 
 
 @dataclass(frozen=True)
@@ -123,11 +119,11 @@ class Grammar:
         padded = " " + folded + " "
 
         def has(part: Lexicon) -> bool:
-            return part.found(padded, tokens)
+            return part.found(padded)
 
         named, someone, who = has(self.persons), has(self.someone), has(self.who)
         # "a doctor who speaks French" is about a language, not a wish to talk
-        speaking = self.speak.count(padded, tokens) > (1 if has(self.tongue) else 0)
+        speaking = self.speak.count(padded) > (1 if has(self.tongue) else 0)
         action, number = speaking or has(self.actions), has(self.number)
         if not (named or someone or (action and (who or number))):
             return Asks.NO

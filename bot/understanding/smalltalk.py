@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache, partial
 from importlib import resources
 
 import numpy as np
@@ -68,10 +68,18 @@ class Verdict:
     words: int
     person: float  # best similarity to a request for a person, 0..100
     asks: Asks = Asks.NO  # what person.json's grammar says about a request for a person
-    # The kind a message is when no topic fits: a sure small-talk clause with a short tail
-    # ("merci, hat geholfen"), a word only one kind's examples use ("idiot"), or a short
-    # message close to an example ("diakuyu", "окі").
+    # The kind a message is when no topic fits: a short message close to an example
+    # ("diakuyu", "окі"), "am I talking to a human?" (about); else ``later`` works it out
+    # only then: a word of cues.json ("ربات خنگ"), a sure small-talk clause with a short
+    # tail ("merci, hat geholfen").
     loose: str | None = None
+    later: Callable[[], str | None] | None = field(default=None, repr=False, compare=False)
+
+    def loose_kind(self) -> str | None:
+        """``loose``, else what ``later`` finds."""
+        if self.loose is not None or self.later is None:
+            return self.loose
+        return self.later()
 
 
 class SmallTalkIndex:
@@ -106,11 +114,12 @@ class SmallTalkIndex:
         if not self.texts or len(words) > PERSON_WORDS_MAX:  # a question, not small talk
             return Verdict(None, 0.0, 0.0, len(words), 0.0, asks)
         share = sum(w in self.vocab for w in words) / len(words)
-        loose = self._loose(text, words) if asks <= Asks.NO else None
+        later = partial(self._loose, text, words) if asks <= Asks.NO else None
+        loose = None
         if asks == Asks.BOT and len(words) <= MAX_WORDS:
             loose = ABOUT  # "am I talking to a real person?": about the bot (person.json)
         if share < SHARE_LOW and len(words) > FEW_WORDS:  # a question: nothing to compare
-            return Verdict(None, 0.0, share, len(words), 0.0, asks, loose)
+            return Verdict(None, 0.0, share, len(words), 0.0, asks, loose, later)
         person = 0.0
         if self.person and asks == Asks.NO:
             found = process.extractOne(folded, self.person, scorer=fuzz.token_set_ratio)
@@ -120,7 +129,7 @@ class SmallTalkIndex:
             kind = ABOUT  # "are you a real person?" asks about the bot
         if loose is None and len(words) <= TYPO_WORDS and score >= CLOSE and kind != PERSON:
             loose = kind  # "diakuyu", "окі": a typo of a short example
-        return Verdict(kind, score, share, len(words), person, asks, loose)
+        return Verdict(kind, score, share, len(words), person, asks, loose, later)
 
     def _closest(self, folded: str) -> tuple[str, float]:
         scores = process.cdist([folded], self.texts, scorer=fuzz.ratio, dtype=np.uint8)[0]
@@ -140,9 +149,9 @@ class SmallTalkIndex:
     def _loose(self, text: str, words: list[str]) -> str | None:
         """The kind of a message made of small talk around a few other words."""
         if len(words) <= CUE_WORDS:
-            padded, tokens = " " + " ".join(words) + " ", tuple(words)
+            padded = " " + " ".join(words) + " "
             kinds = {kind for kind, cues in self.cues.items()
-                     if kind in CUE_ALONE and cues.found(padded, tokens)}
+                     if kind in CUE_ALONE and cues.found(padded)}
             if len(kinds) == 1:
                 return kinds.pop()  # "ربات خنگ", "ta gueule", "merci, hat geholfen"
         clauses = [c for c in (fold(part) for part in _CLAUSE.split(text)) if c]
@@ -164,8 +173,8 @@ class SmallTalkIndex:
         return sum(map(self._known, tail)) >= TAIL_SHARE * len(tail) or self._cue_in(tail)
 
     def _cue_in(self, words: list[str]) -> bool:
-        padded, tokens = " " + " ".join(words) + " ", tuple(words)
-        return any(cues.found(padded, tokens) for cues in self.cues.values())
+        padded = " " + " ".join(words) + " "
+        return any(cues.found(padded) for cues in self.cues.values())
 
     def _symbol_kind(self, text: str) -> str | None:
         """The kind of an emoji-only message: as a whole ("👍"), else by its symbols."""
@@ -239,8 +248,9 @@ def decide(found: Verdict, match: Match) -> Match:
     weak = match.decision == "decline" or (match.decision == "suggest"
                                            and match.confidence < LOOSE_ENTRY)
     kind = found.kind if talk else None
-    if found.loose is not None and weak and (not talk or found.score < CLOSE):
-        kind = found.loose  # "ربات خنگ" (an insult word) over a loose likeness to an example
+    loose = found.loose_kind() if weak and (not talk or found.score < CLOSE) else None
+    if loose is not None:
+        kind = loose  # "ربات خنگ" (an insult word) over a loose likeness to an example
     if _asks_person(found, match) or kind == PERSON:
         related = tuple(c for c in ((match.entry,) if match.entry else ()) + match.suggestions)
         return replace(match, decision="handoff", entry=None, suggestions=related[:2],

@@ -61,7 +61,7 @@ def test_lexicon_stems_whole_words_phrases_and_arabic_clitics() -> None:
 
     def found(text: str) -> bool:
         folded = normalize(text)
-        return lex.found(" " + folded + " ", tuple(folded.split()))
+        return lex.found(" " + folded + " ")
 
     assert found("Mitarbeiterin bitte") and not found("repair") and found("rep pls")
     assert found("oh shut up") and found("لموظف") and found("بدي اتكلم")
