@@ -277,8 +277,9 @@ class Index:
             lang = found.lang if found.confidence >= language.DETECT_CONFIDENT else ""
         seen: dict[str, WordScore] = {}  # the parts of the message share its words' scores
         verdict = self._verdict(text, lang, seen)
-        verdict = smalltalk.decide(self.smalltalk.classify(text), verdict)
-        return topics.two_topics(text, verdict, lambda part: self._verdict(part, lang, seen))
+        verdict = smalltalk.decide(self.smalltalk.classify(text), verdict, self.emergency_id)
+        return topics.two_topics(text, verdict, lambda part: self._verdict(part, lang, seen),
+                                 lang, self.kb.entries)
 
     def _verdict(self, text: str, lang: str, seen: dict[str, WordScore]) -> Match:
         """Rank and decide on the entries alone."""

@@ -237,10 +237,14 @@ def _asks_person(found: Verdict, match: Match) -> bool:
     return (named or resembles) and (found.kind == PERSON or found.score < SIMILAR) and not clear
 
 
-def decide(found: Verdict, match: Match) -> Match:
+def decide(found: Verdict, match: Match, emergency_id: str | None = None) -> Match:
     """The matcher's verdict, or small talk / a request for a person when that wins.
 
     Emergencies always win; a request for a person keeps the entries that came close.
+    ``emergency_id``: the emergency entry. Led to by words alone ("who can I call?" is
+    close to "whom do I call in an emergency?") with no emergency words in the message
+    (``match.emergency`` is False), it is no reason to keep a request for a person from
+    staff: the request is weighed as if nothing had fit, and handed off without it.
     """
     if match.emergency:
         return match
@@ -251,10 +255,24 @@ def decide(found: Verdict, match: Match) -> Match:
     loose = found.loose_kind() if weak and (not talk or found.score < CLOSE) else None
     if loose is not None:
         kind = loose  # "ربات خنگ" (an insult word) over a loose likeness to an example
-    if _asks_person(found, match) or kind == PERSON:
-        related = tuple(c for c in ((match.entry,) if match.entry else ()) + match.suggestions)
-        return replace(match, decision="handoff", entry=None, suggestions=related[:2],
+    led = _lead(match)
+    only_words = emergency_id is not None and led == emergency_id
+    weighed = replace(match, decision="decline", entry=None) if only_words else match
+    if _asks_person(found, weighed) or kind == PERSON:
+        related = (((match.entry,) if match.entry else ()) + match.suggestions)[:2]
+        if only_words:  # no emergency: its entry is no topic beside the request
+            related = tuple(c for c in related if c != emergency_id)
+        return replace(match, decision="handoff", entry=None, suggestions=related,
                        kind=PERSON)
     if kind is not None:
         return replace(match, decision="smalltalk", entry=None, suggestions=(), kind=kind)
     return match
+
+
+def _lead(match: Match) -> str | None:
+    """The entry a verdict leads to: its answer, else its first "Did you mean"."""
+    if match.decision == "answer":
+        return match.entry
+    if match.decision == "suggest" and match.suggestions:
+        return match.suggestions[0]
+    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,9 @@ from bot.conversation.messages import Card, Text, UserState
 from bot.errors import KnowledgeError
 from bot.knowledge.loader import load
 from bot.understanding.language import SUPPORTED
+from bot.understanding.person import Asks
+from bot.understanding.policy import Match
+from bot.understanding.smalltalk import Verdict, decide
 from tests.conftest import TODAY
 from tests.unit.test_conversation import say
 
@@ -117,6 +121,45 @@ def test_out_of_scope_with_small_talk_words_is_declined(project_snapshot, text: 
 def test_request_for_a_person_is_a_handoff(project_snapshot, text: str) -> None:
     match = project_snapshot.index.match(text)
     assert (match.decision, match.kind) == ("handoff", "person")
+
+
+@pytest.mark.parametrize("text", ["wen kann ich anrufen?", "who can I call?",
+                                  "кому я можу подзвонити?", "kimi arayabilirim?",
+                                  "بمن اتصل؟", "به کی میتونم زنگ بزنم؟",
+                                  "à qui je peux téléphoner ?"])
+def test_a_request_for_a_person_is_no_emergency(project_snapshot, text: str) -> None:
+    """Words of calling bring the emergency entry close; without an emergency word the
+    message is a request for a person, and the emergency is no topic beside it."""
+    match = project_snapshot.index.match(text)
+    assert (match.decision, match.kind, match.emergency) == ("handoff", "person", False)
+    assert "emergency" not in match.suggestions
+
+
+@pytest.mark.parametrize("text", ["help, my friend is not breathing, call someone",
+                                  "Hilfe, meine Freundin atmet nicht, ruf jemanden an",
+                                  "кому звонить, человек без сознания",
+                                  "kimi aramalıyım, kaza oldu",
+                                  "صديقي ما عم يتنفس، بمن اتصل؟",
+                                  "دوستم نفس نمیکشه، به کی زنگ بزنم؟"])
+def test_an_emergency_asking_for_someone_gets_the_emergency_answer(project_snapshot,
+                                                                   text: str) -> None:
+    match = project_snapshot.index.match(text)
+    assert (match.decision, match.entry, match.emergency) == ("answer", "emergency", True)
+
+
+def test_decide_weighs_the_emergency_entry_led_to_by_words_as_nothing() -> None:
+    found = Verdict(None, 0.0, 0.0, 4, 0.0, Asks.LOOSE)
+    led = Match("answer", "emergency", 0.95, ("doctors",))
+    assert decide(found, led) == led  # without the id: an answer as any other
+    handed = decide(found, led, "emergency")
+    assert (handed.decision, handed.entry, handed.suggestions) == ("handoff", None,
+                                                                   ("doctors",))
+    offered = Match("suggest", None, 0.4, ("emergency", "doctors"))
+    assert decide(found, offered, "emergency").decision == "handoff"
+    real = replace(led, emergency=True)
+    assert decide(found, real, "emergency") == real
+    other = Match("answer", "doctors", 0.95)
+    assert decide(found, other, "emergency") == other  # a clear topic: no request
 
 
 def test_smalltalk_reply_is_short_in_user_language_and_not_stored(project_core: Conversation

@@ -24,6 +24,36 @@ def test_parts(text: str, expected: list[str]) -> None:
     assert parts(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [("wo ist das bürgeramt, außerdem wie teuer ist ein ticket", "",
+      ["wo ist das bürgeramt", "wie teuer ist ein ticket"]),
+     ("how much is the bus and also where is the library", "",
+      ["how much is the bus", "where is the library"]),
+     ("де бібліотека, а також скільки коштує квиток", "",
+      ["де бібліотека", "скільки коштує квиток"]),
+     ("где библиотека и ещё сколько стоит билет", "", ["где библиотека", "сколько стоит билет"]),
+     ("وين المكتبة وليش الباص غالي", "", ["وين المكتبة", "ليش الباص غالي"]),  # fused و
+     ("وين المكتبة، وكمان قديش الباص", "", ["وين المكتبة", "قديش الباص"]),  # Arabic comma
+     ("wein el maktaba w kam se3r el bus", "", ["wein el maktaba", "kam se3r el bus"]),
+     ("کتابخانه کجاست، یه سوال دیگه بلیط اتوبوس چنده", "",
+      ["کتابخانه کجاست", "بلیط اتوبوس چنده"]),
+     ("کتابخانه کجاست وچطور بلیط بخرم", "", ["کتابخانه کجاست", "چطور بلیط بخرم"]),
+     ("kütüphane nerede, bir de otobüs bileti kaç para", "",
+      ["kütüphane nerede", "otobüs bileti kaç para"]),
+     ("hem kütüphane nerede hem otobüs bileti kaç para", "",
+      ["kütüphane nerede", "otobüs bileti kaç para"]),
+     ("kira ne kadar okul da nerede", "tr", ["kira ne kadar", "okul da nerede"]),
+     ("kira ne kadar okul da nerede", "", ["kira ne kadar okul da nerede"]),  # tr only
+     ("où est le bureau de poste", "fr", ["où est le bureau de poste"]),  # French "de"
+     ("où est la bibliothèque et puis combien coûte le bus", "",
+      ["où est la bibliothèque", "combien coûte le bus"]),
+     ("and also where", "", ["where"]), ("und", "", [])],
+)
+def test_parts_per_language(text: str, lang: str, expected: list[str]) -> None:
+    assert parts(text, lang) == expected
+
+
 TWO = (Candidate("registration", 1.0, 1.0, 1.0), Candidate("bank-account", 0.9, 1.0, 1.0))
 
 
@@ -54,6 +84,49 @@ def test_a_clear_answer_for_something_else_is_kept() -> None:
     found = two_topics("a b c d and e f g h", whole, fake({
         "a b c d": Match("answer", "registration", 0.9),
         "e f g h": Match("answer", "bank-account", 0.9)}))
+    assert found == whole
+
+
+RUNNERS = (Candidate("registration", 1.0, 1.0, 1.0), Candidate("doctors", 0.4, 1.0, 1.0),
+           Candidate("bank-account", 0.35, 1.0, 1.0))
+
+
+def test_a_joined_part_that_only_suggests_is_one_tap_away() -> None:
+    """The weaker part's "Did you mean" counts when the whole message came close to it
+    too and a conjunction joins the parts."""
+    whole = Match("answer", "registration", 0.95, (), RUNNERS)
+    found = two_topics("where do i register and find a family doctor", whole, fake({
+        "where do i register": Match("answer", "registration", 0.95),
+        "find a family doctor": Match("suggest", None, 0.3, ("doctors", "health"))}),
+        entries={"registration", "doctors", "bank-account", "health"})
+    assert (found.entry, found.also) == ("registration", "doctors")
+    assert found.suggestions == ("doctors", "health", "bank-account")
+
+
+def test_a_story_after_a_question_mark_adds_no_topic() -> None:
+    whole = Match("answer", "registration", 0.95, (), RUNNERS)
+    found = two_topics("where do i register?? my flatmate keeps asking a doctor", whole,
+                       fake({"where do i register": Match("answer", "registration", 0.95),
+                             "my flatmate keeps asking a doctor":
+                                 Match("suggest", None, 0.3, ("doctors",))}))
+    assert found == whole
+
+
+@pytest.mark.parametrize("weak", [Match("suggest", None, 0.1, ("doctors",)),
+                                  Match("suggest", None, 0.3, ("planetarium",))])
+def test_an_unsure_or_unrelated_suggestion_adds_no_topic(weak: Match) -> None:
+    whole = Match("answer", "registration", 0.95, (), RUNNERS)
+    found = two_topics("where do i register and find a family doctor", whole, fake({
+        "where do i register": Match("answer", "registration", 0.95),
+        "find a family doctor": weak}))
+    assert found == whole
+
+
+def test_a_one_word_part_is_no_question() -> None:
+    whole = Match("answer", "registration", 0.95, (), RUNNERS)
+    found = two_topics("hello and where do i register", whole, fake({
+        "hello": Match("suggest", None, 0.6, ("doctors",)),
+        "where do i register": Match("answer", "registration", 0.95)}))
     assert found == whole
 
 
