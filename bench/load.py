@@ -1,7 +1,8 @@
 """End-to-end load benchmark: the Welcome Bot against a minimal echo bot, same fake server.
 
     python -m bench.load [--users 200] [--messages 5] [--runs 1] [--rate-limit off|telegram]
-    python -m bench.load --memory [--users 2000] [--messages 5]
+    python -m bench.load --memory [--users 2000] [--messages 5] [--cache warm|empty|off]
+                                  [--against DIR]
 
 Run it from the repository root as a module (``python -m``): ``bench`` is a package and
 the shared code is imported from the ``tests`` package — the workload and the update
@@ -36,7 +37,13 @@ resident memory (VmRSS from /proc/<pid>/status) once started, after one message 
 kind (the language model loads at the first question), the highest value sampled every
 20 ms under load, at the end, and VmHWM (which includes the index build at start-up),
 and the most updates Telegram had handed over and the bot had not yet answered (what a
-kill at that moment would have to recover from the inbox).
+kill at that moment would have to recover from the inbox). Resident memory is shown with
+its anonymous and file-backed parts (the language model is memory-mapped from the disk
+cache: its pages count as file-backed once messages touched them). The bot gets a disk
+cache of its own (``--cache``): ``warm`` (default; filled by a ``welcome-bot ask`` first,
+as after any earlier start), ``empty`` (a first start) or ``off``. ``--against DIR`` runs
+the same measurement with the code of another checkout (e.g. a worktree of main) right
+after, for a before/after on a busy machine.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ import functools
 import html
 import logging
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -233,14 +241,19 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def status(pid: int | str = "self") -> dict[str, int]:
-    """VmRSS and VmHWM of a process, in kB."""
+    """VmRSS, VmHWM, RssAnon and RssFile of a process, in kB."""
     out = {}
     with open(f"/proc/{pid}/status") as fh:
         for line in fh:
             key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
+            if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                 out[key] = int(value.split()[0])
     return out
+
+
+def parts(found: dict[str, int]) -> str:
+    anon, file = found["RssAnon"] // 1024, found["RssFile"] // 1024
+    return f"{mb(found['VmRSS'])} ({anon} anon + {file} file)"
 
 
 def mb(kb: int) -> str:
@@ -260,22 +273,38 @@ with unthrottled() if sys.argv[1] == "off" else nullcontext():
 
 async def memory_run(args: argparse.Namespace) -> int:
     """The bot in its own process under the whole workload at once (see the docstring)."""
-    print(f"memory: welcome-bot run (shipped knowledge base) in its own process; "
-          f"{args.users} users × {args.messages} messages at once; "
-          f"rate limit: {args.rate_limit}")
+    failed = 0
+    for root in (ROOT, *([args.against.resolve()] if args.against else [])):
+        print(f"memory: welcome-bot run (shipped knowledge base, code of {root}) in its own "
+              f"process; {args.users} users × {args.messages} messages at once; "
+              f"rate limit: {args.rate_limit}; disk cache: {args.cache}")
+        failed |= await _memory_run_one(args, root)
+    return failed
+
+
+async def _memory_run_one(args: argparse.Namespace, root: Path) -> int:
+    cache = "off" if args.cache == "off" else tempfile.mkdtemp(prefix="welcome-bot-cache-")
     async with FakeBotAPI() as fake:
         data = tempfile.mkdtemp(prefix="welcome-bot-bench-")
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("WELCOME_BOT_")},
                "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
-               "WELCOME_BOT_DATA_DIR": data, "PYTHONPATH": str(ROOT)}
+               "WELCOME_BOT_DATA_DIR": data, "WELCOME_BOT_CACHE_DIR": cache,
+               "PYTHONPATH": str(root)}
+        if args.cache == "warm":  # as after any earlier start: index and model stored
+            filled = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "ask", "hallo", cwd=root, env=env,
+                stdout=asyncio.subprocess.DEVNULL)
+            await filled.wait()
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", LAUNCH, args.rate_limit, cwd=ROOT, env=env,
+            sys.executable, "-c", LAUNCH, args.rate_limit, cwd=root, env=env,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         try:
             return await _memory_measure(fake, proc.pid, args.users, args.messages)
         finally:
             proc.terminate()
             await proc.wait()
+            if cache != "off":
+                shutil.rmtree(cache, ignore_errors=True)
 
 
 async def _memory_measure(fake: FakeBotAPI, pid: int, users: int, messages: int) -> int:
@@ -286,8 +315,8 @@ async def _memory_measure(fake: FakeBotAPI, pid: int, users: int, messages: int)
     for n in range(len(POOL)):
         await fake.wait_for_sent(WARMUP_USER_BASE + n, 1, timeout=120)
     start = status(pid)
-    print(f"  resident memory of the bot once started: {mb(before['VmRSS'])}; after one "
-          f"message of every kind: {mb(start['VmRSS'])}")
+    print(f"  resident memory of the bot once started: {parts(before)}; after one "
+          f"message of every kind: {parts(start)}")
     plan = workload(users, messages)
     pushed = [fake.push_message(u, text, language_code=lang) for u, lang, text in
               interleave(plan)]
@@ -311,8 +340,8 @@ async def _memory_measure(fake: FakeBotAPI, pid: int, users: int, messages: int)
     print(f"  {len(pushed)} messages answered in {seconds:.1f} s "
           f"({len(pushed) / seconds:.0f} msgs/s)")
     print(f"  resident memory of the bot: before the load {mb(start['VmRSS'])}, peak under load "
-          f"{mb(peak)}, end {mb(end['VmRSS'])} (VmHWM {mb(end['VmHWM'])}, reached while "
-          f"building the index at start-up)")
+          f"{mb(peak)}, end {parts(end)} (VmHWM {mb(end['VmHWM'])}: the highest ever, "
+          f"start-up included)")
     print(f"  updates handed over by Telegram and not yet answered: at most {ahead}")
     return 1 if fake.errors else 0
 
@@ -325,6 +354,10 @@ def main() -> int:
     parser.add_argument("--rate-limit", choices=("off", "telegram"), default="off")
     parser.add_argument("--memory", action="store_true",
                         help="the bot in its own process: resident memory under load")
+    parser.add_argument("--cache", choices=("warm", "empty", "off"), default="warm",
+                        help="--memory: the bot's disk cache (filled first, empty, off)")
+    parser.add_argument("--against", type=Path,
+                        help="--memory: measure the code of this checkout too, after")
     args = parser.parse_args()
     return asyncio.run(memory_run(args) if args.memory else run(args))
 

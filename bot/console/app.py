@@ -29,9 +29,21 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 def page_routes() -> list[BaseRoute]:
     """Every page module's routes (each module lists its own in ``routes``)."""
-    from bot.console import overview  # pages import auth and templating: import them late
+    # pages import auth and templating: import them late
+    from bot.console import (
+        audit,
+        contacts,
+        editor,
+        events,
+        history,
+        overview,
+        translations,
+        unanswered,
+    )
 
-    return [*auth.routes, *overview.routes]
+    return [*auth.routes, *overview.routes, *editor.routes, *translations.routes,
+            *unanswered.routes, *contacts.routes, *events.routes, *history.routes,
+            *audit.routes]
 
 
 def create_app(console: Console, extra: Sequence[BaseRoute] = ()) -> Starlette:

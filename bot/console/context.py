@@ -9,7 +9,7 @@ console`` (no Telegram) the console holds its own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,9 @@ class Console:
     put: Callable[[Snapshot], None]
     # one writer at a time for the knowledge folder (console saves, /teach, undo)
     writing: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # send an event to its subscribers by /announce's rules: (event id, again) -> what
+    # happened; set by the Telegram side (bot/tg/together.py), None without a bot
+    announce: Callable[[str, bool], Awaitable[str]] | None = None
 
     @property
     def secure(self) -> bool:

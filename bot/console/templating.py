@@ -16,8 +16,9 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(LANGS=SUPPORTED, RTL=RTL)
 
-NAV = (("/", "Overview"), ("/translations", "Translations"), ("/unanswered", "Unanswered"),
-       ("/contacts", "Contacts"), ("/events", "Events"), ("/history", "History"))
+NAV = (("/", "Overview"), ("/entries", "Entries"), ("/translations", "Translations"),
+       ("/unanswered", "Unanswered"), ("/contacts", "Contacts"), ("/events", "Events"),
+       ("/history", "History"), ("/audit", "Audit log"))
 
 HEADERS = {
     # nothing from elsewhere: scripts, styles and images come from this console only

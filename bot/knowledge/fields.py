@@ -18,6 +18,13 @@ from bot.knowledge.model import Problem
 from bot.understanding.language import SUPPORTED
 
 STALE_DAYS = 365
+
+
+def overdue(reviewed: date | None, today: date) -> bool:
+    """Reviewed more than STALE_DAYS ago (no date at all is an open check, not overdue)."""
+    return reviewed is not None and (today - reviewed).days > STALE_DAYS
+
+
 LANG_LIKE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z]{2,4})?$")
 
 
@@ -214,7 +221,7 @@ class Checker:
         # /gaps (rules.open_checks), not a warning on every load.
         if reviewed is None:
             return
-        if (today - reviewed).days > STALE_DAYS:
+        if overdue(reviewed, today):
             self.warn(f"was last reviewed on {reviewed}, more than a year ago; check the facts")
         elif reviewed > today:
             self.error(f"'reviewed' date {reviewed} is in the future")

@@ -16,9 +16,9 @@ from rapidfuzz import fuzz, process
 
 from bot.errors import KnowledgeError
 from bot.knowledge import rules
-from bot.knowledge.fields import STALE_DAYS
+from bot.knowledge.fields import overdue
 from bot.knowledge.loader import load
-from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.model import Entry, KnowledgeBase
 from bot.storage.privacy import scrub
 from bot.storage.sqlite import SQLiteStorage
 from bot.understanding.language import SUPPORTED
@@ -169,6 +169,31 @@ def stats(storage: SQLiteStorage, days: int, today: date | None = None) -> str:
     return "\n".join(lines)
 
 
+MISSING, OLDER, CURRENT, STALE = "missing", "older", "current", "stale"
+
+
+def translation(entry: Entry, lang: str) -> str:
+    """MISSING (no block in ``lang``), OLDER (its ``updated`` date is before the German
+    block's, or it has none while German has one) or CURRENT."""
+    german = entry.texts.get("de")
+    text = entry.texts.get(lang)
+    if text is None:
+        return MISSING
+    if lang != "de" and german and german.updated and (text.updated is None
+                                                       or text.updated < german.updated):
+        return OLDER
+    return CURRENT
+
+
+def status(entry: Entry, lang: str, today: date) -> str:
+    """One cell of the translation matrix: the translation's state, else STALE when the
+    entry was last reviewed more than a year ago (the rule of ``check``), else CURRENT."""
+    state = translation(entry, lang)
+    if state == CURRENT and overdue(entry.reviewed, today):
+        return STALE
+    return state
+
+
 def gaps(kb: KnowledgeBase, asked: dict[str, Counter] | None = None,
          today: date | None = None) -> str:
     """Per language: missing or outdated translations, most asked first; stale reviews."""
@@ -180,12 +205,10 @@ def gaps(kb: KnowledgeBase, asked: dict[str, Counter] | None = None,
             continue
         missing, outdated = [], []
         for entry in kb.entries.values():
-            german = entry.texts.get("de")
-            text = entry.texts.get(lang)
-            if text is None:
+            state = translation(entry, lang)
+            if state == MISSING:
                 missing.append(entry.id)
-            elif (german and german.updated and
-                  (text.updated is None or text.updated < german.updated)):
+            elif state == OLDER:
                 outdated.append(entry.id)
         demand = asked.get(lang, Counter())
         missing.sort(key=lambda i: -demand[i])
@@ -193,10 +216,8 @@ def gaps(kb: KnowledgeBase, asked: dict[str, Counter] | None = None,
         if missing or outdated:
             lines.append(f"{lang}: missing {', '.join(missing) or '–'}; older than German "
                          f"{', '.join(outdated) or '–'}")
-    stale = [e.id for e in kb.entries.values()
-             if e.reviewed is not None and (today - e.reviewed).days > STALE_DAYS]
-    stale += [f"contact {c.id}" for c in kb.contacts.values()
-              if c.reviewed is not None and (today - c.reviewed).days > STALE_DAYS]
+    stale = [e.id for e in kb.entries.values() if overdue(e.reviewed, today)]
+    stale += [f"contact {c.id}" for c in kb.contacts.values() if overdue(c.reviewed, today)]
     if stale:
         lines.append("reviewed more than a year ago: " + ", ".join(stale))
     checks = rules.open_checks(kb.entries, kb.contacts, today)

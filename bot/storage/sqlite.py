@@ -266,6 +266,11 @@ class SQLiteStorage:
         return self._run("SELECT lang, grp, decision, entry, COUNT(*) FROM questions "
                          "WHERE day >= ? GROUP BY lang, grp, decision, entry", (since,))
 
+    def daily_counts(self, since: str) -> list[tuple[str, str, str, int]]:
+        """(day, language, decision, count) of questions asked since a day, oldest first."""
+        return self._run("SELECT day, lang, decision, COUNT(*) FROM questions WHERE day >= ? "
+                         "GROUP BY day, lang, decision ORDER BY day", (since,))
+
     def feedback_counts(self, since: str) -> list[tuple[str, int, int]]:
         """(entry, helpful, not helpful) since a day: one vote per user and answer."""
         return self._run("SELECT entry, SUM(helpful), SUM(1 - helpful) FROM ("

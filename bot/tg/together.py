@@ -11,33 +11,49 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from functools import partial
 
 from telegram import Update
-from telegram.ext import Application
+from telegram.ext import Application, CallbackContext
 
 from bot.config import ConsoleSettings, Settings
 from bot.console import webhook as console_webhook
 from bot.console.app import create_app
 from bot.console.context import Console
 from bot.console.server import listen, serving
-from bot.tg import webhook
+from bot.knowledge.loader import fingerprint
+from bot.tg import staffcmd, webhook
 from bot.tg.service import BotService
 
 log = logging.getLogger(__name__)
 
 
-def console_for(service: BotService, settings: ConsoleSettings) -> Console:
-    """The console on the bot's live snapshot: a save is used by the next message."""
+def announcer(service: BotService, app: Application) -> Callable[[str, bool],
+                                                                  Awaitable[str]]:
+    """The console's "send this event to subscribers": /announce EVENT [--again]."""
+    async def send(event: str, again: bool) -> str:
+        context = CallbackContext(app)  # /announce only uses context.bot
+        return await staffcmd.announce(service, context, (event, *(["--again"] * again)))
+
+    return send
+
+
+def console_for(service: BotService, settings: ConsoleSettings,
+                app: Application | None = None) -> Console:
+    """The console on the bot's live snapshot: a save is used by the next message; with
+    ``app`` it can also announce events."""
     conv = service.conv
 
     def put(snapshot: object) -> None:
         conv.snapshot = snapshot  # type: ignore[assignment]  # one assignment, as /reload
+        # the console wrote these files itself: the watcher must not load them again
+        service.watched = fingerprint(service.settings.knowledge_dir)
 
     return Console(service.settings.knowledge_dir, service.storage, conv.tr, settings.url,
-                   lambda: conv.snapshot, put, writing=service.writing)
+                   lambda: conv.snapshot, put, writing=service.writing,
+                   announce=announcer(service, app) if app is not None else None)
 
 
 @asynccontextmanager
@@ -67,7 +83,7 @@ def run(app: Application, settings: Settings) -> None:
     """Serve the bot and the console until SIGINT or SIGTERM."""
     assert settings.console is not None
     service: BotService = app.bot_data["service"]
-    console = service.console = console_for(service, settings.console)
+    console = service.console = console_for(service, settings.console, app)
     shared = bool(settings.webhook_url) and settings.console.port == settings.port
     extra = []
     if shared:

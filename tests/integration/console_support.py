@@ -70,7 +70,7 @@ async def console_stack(tmp: Path) -> AsyncIterator[Stack]:
         app = create_application(settings)
         service = app.bot_data["service"]
         assert settings.console is not None
-        console = service.console = console_for(service, settings.console)
+        console = service.console = console_for(service, settings.console, app)
         web = serving_console(create_app(console), listen("127.0.0.1", port))
         async with serving(app), web, async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -8,6 +8,7 @@ from array import array
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.knowledge.model import KnowledgeBase
@@ -124,3 +125,74 @@ def test_a_changed_knowledge_base_is_never_served_from_the_cache(
     kb = replace(small_kb, entries=MappingProxyType({**small_kb.entries,
                                                      "registration": changed}))
     assert Index.cached(kb).match("zulassungsstelle").entry == "registration"
+
+
+def fill_with(values: np.ndarray, calls: list[int]) -> Callable[[diskcache.ArrayWriter], dict]:
+    def fill(out: diskcache.ArrayWriter) -> dict:
+        calls.append(1)
+        out.add("values", values.dtype, values.shape, [values.tobytes()[:5],
+                                                        values.tobytes()[5:]])
+        out.add("small", np.dtype("<i4"), (1,), [b"\x07\0\0\0"])
+        return {"names": ["a", "b"]}
+    return fill
+
+
+def test_stored_arrays_are_mapped_read_only_and_read_instead_of_built(folder: Path) -> None:
+    values = np.arange(30_000, dtype=np.float16).reshape(10_000, 3)
+    calls: list[int] = []
+    first = diskcache.mapped("arrays", "k1", fill_with(values, calls))
+    second = diskcache.mapped("arrays", "k1", fill_with(values, calls))
+    assert first is not None and second is not None and calls == [1]
+    assert np.array_equal(second.array("values"), values) and second.meta == {"names": ["a", "b"]}
+    assert list(second.view("small")) == [7]
+    with pytest.raises(ValueError, match="values"):
+        second.view("values")  # 2-D floats
+    assert not second.array("values").flags.writeable
+    second.release("values", 100)  # pages dropped: read again from the file when touched
+    second.release("values")
+    assert np.array_equal(second.array("values"), values)
+    assert diskcache.mapped("arrays", "k2", fill_with(values, calls)) is not None
+    assert calls == [1, 1]
+    assert [p.name for p in folder.iterdir()] == ["arrays.arrays"]
+
+
+@pytest.mark.parametrize("damage", [
+    lambda data: b"",
+    lambda data: b"garbage" * 1000,
+    lambda data: data[:100],  # the header cut off
+    lambda data: data[: len(data) // 2],  # the arrays cut off
+    lambda data: data.replace(b'"offset": ', b'"offset": 1', 1),  # not at a page boundary
+    lambda data: data.replace(b'"format"', b'"formet"', 1),
+])
+def test_a_damaged_arrays_file_is_rebuilt(folder: Path, damage: Callable[[bytes], bytes]) -> None:
+    values = np.arange(50_000, dtype=np.uint32)
+    calls: list[int] = []
+    diskcache.mapped("arrays", "k", fill_with(values, calls))
+    path = folder / "arrays.arrays"
+    path.write_bytes(damage(path.read_bytes()))
+    again = diskcache.mapped("arrays", "k", fill_with(values, calls))
+    assert calls == [1, 1] and again is not None
+    assert np.array_equal(again.array("values"), values)
+
+
+def test_arrays_are_not_stored_when_off_or_unwritable(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    values = np.zeros(3, dtype=np.uint8)
+    monkeypatch.setenv(diskcache.ENV, "off")
+    assert diskcache.mapped("arrays", "k", fill_with(values, calls)) is None
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the folder should be")
+    monkeypatch.setenv(diskcache.ENV, str(blocker / "cache"))
+    assert diskcache.mapped("arrays", "k", fill_with(values, calls)) is None
+    assert calls == []
+
+
+def test_a_failing_fill_leaves_nothing_behind(folder: Path) -> None:
+    def fill(out: diskcache.ArrayWriter) -> dict:
+        out.add("values", np.dtype("<u4"), (4,), [b"\0" * 8])  # 8 bytes for 16
+        return {}
+
+    with pytest.raises(ValueError, match="values"):
+        diskcache.mapped("arrays", "k", fill)
+    assert list(folder.iterdir()) == []
