@@ -3,24 +3,35 @@
 The kinds and their example messages come from the knowledge folder (``smalltalk.yaml``).
 They are indexed apart from the entries and decided apart: a message is small talk only
 when it is short and made of small-talk words ("hi! where do i register?" still gets
-the registration answer), and never when it is about an emergency. A request for a
-person also counts inside a longer message ("I need a real person for my residence
-permit"): the conversation hands it to staff or names a contact.
+the registration answer), and never when it is about an emergency. When no topic fits,
+looser signs count too: a sure small-talk clause beside a few words ("merci, hat
+geholfen"), a word of cues.json that says the kind by itself ("ربات خنگ"), a typo of a
+short example ("diakuyu"). A request for a person is read by person.json's grammar, also
+inside a longer message ("I need a real person for my residence permit"): the
+conversation hands it to staff or names a contact.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache, partial
+from importlib import resources
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from bot.knowledge.model import SmallTalk
+from bot.understanding.person import Asks, Lexicon
+from bot.understanding.person import grammar as person_grammar
 from bot.understanding.policy import Match
 from bot.understanding.text import normalize
 
 PERSON = "person"
+ABOUT = "about"
 MAX_WORDS = 9  # longer messages are questions (or a request for a person inside one)
 SHARE = 0.7  # share of a message's words that must be small-talk words
 FEW_WORDS = 3  # up to this many words, typos ("hallooo") are compared whatever they are
@@ -30,34 +41,21 @@ SURE = 90  # an example this close is small talk even beside a matched entry
 CLOSE = 80  # made only of small-talk words and this close: small talk beside a weak answer
 LOOSE = 55  # mostly small-talk words (LOOSE_SHARE) need only this similarity
 LOOSE_SHARE = 0.8
-ENTRY_SURE = 0.97  # an answer this sure beside a person word: a question about that topic
+LOOSE_ENTRY = 0.35  # Verdict.loose small talk beside "Did you mean" this unsure
 ENTRY_CLEAR = 0.75  # an answer this confident is a question, whatever the small talk
+TYPO_WORDS = 2  # a message this short and CLOSE to an example is small talk (no topic fits)
+TYPO_LETTERS = 5  # words this long count as small-talk words one letter away from one
+CUE_WORDS = 8  # a kind's own word (cues.json) decides a message this short no topic fits
+CUES_FILE = "cues.json"
+CUE_ALONE = frozenset({"insult", "thanks", ABOUT})  # kinds whose cue words decide by themselves
+TAIL_WORDS, TAIL_SHARE = 4, 0.5  # words beside a SURE small-talk clause ("merci, hat geholfen")
+_CLAUSE = re.compile(r"[,.!?;:…()\n]+")
+_REPEATS = re.compile(r"([^\W\d])\1{2,}")  # three or more of one letter
+_TWICE = re.compile(r"\b(\w+)(?: \1\b)+")  # one word again and again ("ok ok", "hi hi hi")
+_FA_PREFIX = re.compile(r"(?<!\S)(ن?می) (?=\S)")  # Persian می/نمی written apart
 PERSON_SIMILAR = 80  # a person example this close (partial token match) inside any message
-# Beginnings of words that say the person is wanted (real, talk, call back …): with a
-# person word, a request even beside a clearly matched topic.
-PERSON_MARKERS = (
-    "echt", "richtig", "sprechen", "reden", "zuruckruf", "real", "actual", "speak", "talk",
-    "живий", "живою", "поговор", "живой", "живым", "vrai", "parler", "gercek", "konus",
-    "واقعی", "صحبت", "حرف", "حقيقي", "اتحدث", "احکی", "احجی",
-)
 PERSON_WORDS_MAX = 12  # a longer message that names a person tells a story: a question
-# Beginnings of words that name a person to talk to (normalised spelling), per language:
-# one of them in a message that is not about the bot itself asks for a person.
-PERSON_WORDS = (
-    "mensch", "personlich", "mitarbeiter", "berater", "ansprechpartner", "jemand", "echte person",
-    "human", "real person", "staff", "agent", "advisor", "adviser", "operator", "employee",
-    "representative", "someone", "somebody", "actual person",
-    "людин", "людьм", "працівником", "працівника", "працівнику", "консультант", "оператор",
-    "співробітником", "співробітника", "кимось", "когось", "особисто", "живий",
-    "человек", "сотрудником", "сотрудника", "сотруднику", "кем нибудь", "кемто", "лично",
-    "живой", "живого",
-    "موظف", "انسان", "مستشار", "بشخص", "لشخص", "احد",
-    "ادم", "کارمند", "مشاور", "اپراتور", "کسی", "یکی",
-    "insan", "yetkili", "gorevli", "danismanla", "danismana", "temsilci", "kisiyle", "kisiye",
-    "calisan",
-    "birisi", "biriyle", "birine",
-    "humain", "vraie personne", "conseill", "employe", "operateur", "quelquun", "interlocut",
-)
+REQUEST_WORDS_MAX = 14  # ... unless it clearly asks for one (person.json's grammar)
 
 
 @dataclass(frozen=True)
@@ -69,6 +67,19 @@ class Verdict:
     share: float  # share of the message's words that small-talk examples use
     words: int
     person: float  # best similarity to a request for a person, 0..100
+    asks: Asks = Asks.NO  # what person.json's grammar says about a request for a person
+    # The kind a message is when no topic fits: a short message close to an example
+    # ("diakuyu", "окі"), "am I talking to a human?" (about); else ``later`` works it out
+    # only then: a word of cues.json ("ربات خنگ"), a sure small-talk clause with a short
+    # tail ("merci, hat geholfen").
+    loose: str | None = None
+    later: Callable[[], str | None] | None = field(default=None, repr=False, compare=False)
+
+    def loose_kind(self) -> str | None:
+        """``loose``, else what ``later`` finds."""
+        if self.loose is not None or self.later is None:
+            return self.loose
+        return self.later()
 
 
 class SmallTalkIndex:
@@ -81,7 +92,7 @@ class SmallTalkIndex:
         for kind in kinds.values():
             for examples in kind.examples.values():
                 for example in examples:
-                    folded = normalize(example)
+                    folded = fold(example)
                     if folded:
                         texts.append(folded)
                         owners.append(kind.kind)
@@ -89,29 +100,81 @@ class SmallTalkIndex:
                         self.symbols[_symbols(example)] = kind.kind
         self.texts, self.owners = texts, owners
         self.vocab = frozenset(w for t in texts for w in t.split())
+        self._words = sorted(self.vocab)
         self.person = [t for t, k in zip(texts, owners, strict=True) if k == PERSON]
+        self.cues = {k: v for k, v in cue_words().items() if k in kinds}
 
     def classify(self, text: str) -> Verdict:
-        folded = normalize(text)
+        folded = fold(text)
         if not folded:
             kind = self._symbol_kind(text)
             return Verdict(kind, 100.0 if kind else 0.0, 1.0 if kind else 0.0, 0, 0.0)
         words = folded.split()
-        if not self.texts or len(words) > PERSON_WORDS_MAX:
-            return Verdict(None, 0.0, 0.0, len(words), 0.0)  # a question, not small talk
+        asks = person_grammar().asks(folded) if len(words) <= REQUEST_WORDS_MAX else Asks.NO
+        if not self.texts or len(words) > PERSON_WORDS_MAX:  # a question, not small talk
+            return Verdict(None, 0.0, 0.0, len(words), 0.0, asks)
         share = sum(w in self.vocab for w in words) / len(words)
-        person = 100.0 if _names_person(folded) else 0.0
-        if person and any(" " + m in " " + folded for m in PERSON_MARKERS):
-            person = 101.0  # named and wanted: a request whatever topic comes with it
+        later = partial(self._loose, text, words) if asks <= Asks.NO else None
+        loose = None
+        if asks == Asks.BOT and len(words) <= MAX_WORDS:
+            loose = ABOUT  # "am I talking to a real person?": about the bot (person.json)
         if share < SHARE_LOW and len(words) > FEW_WORDS:  # a question: nothing to compare
-            return Verdict(None, 0.0, share, len(words), person)
-        if self.person and not person:
+            return Verdict(None, 0.0, share, len(words), 0.0, asks, loose, later)
+        person = 0.0
+        if self.person and asks == Asks.NO:
             found = process.extractOne(folded, self.person, scorer=fuzz.token_set_ratio)
             person = float(found[1]) if found else 0.0
+        kind, score = self._closest(folded)
+        if asks == Asks.BOT and kind == PERSON:
+            kind = ABOUT  # "are you a real person?" asks about the bot
+        if loose is None and len(words) <= TYPO_WORDS and score >= CLOSE and kind != PERSON:
+            loose = kind  # "diakuyu", "окі": a typo of a short example
+        return Verdict(kind, score, share, len(words), person, asks, loose, later)
+
+    def _closest(self, folded: str) -> tuple[str, float]:
         scores = process.cdist([folded], self.texts, scorer=fuzz.ratio, dtype=np.uint8)[0]
         best = int(np.argmax(scores))
-        return Verdict(self.owners[best], float(scores[best]), share, len(words), person)
+        return self.owners[best], float(scores[best])
 
+    def _known(self, word: str) -> bool:
+        """A word of the examples, or one letter away from one (typos: "dnake", "tahnks")."""
+        if word in self.vocab:
+            return True
+        if len(word) < TYPO_LETTERS:
+            return False
+        near = process.extractOne(word, self._words, scorer=Levenshtein.distance,
+                                  score_cutoff=1)
+        return near is not None
+
+    def _loose(self, text: str, words: list[str]) -> str | None:
+        """The kind of a message made of small talk around a few other words."""
+        if len(words) <= CUE_WORDS:
+            padded = " " + " ".join(words) + " "
+            kinds = {kind for kind, cues in self.cues.items()
+                     if kind in CUE_ALONE and cues.found(padded)}
+            if len(kinds) == 1:
+                return kinds.pop()  # "ربات خنگ", "ta gueule", "merci, hat geholfen"
+        clauses = [c for c in (fold(part) for part in _CLAUSE.split(text)) if c]
+        splits = [(clauses[0], clauses[1:]), (clauses[-1], clauses[:-1])]
+        if len(clauses) < 2:  # "مرحبا كيفك": the first word or two, and a cue after them
+            splits = [(" ".join(words[:n]), [" ".join(words[n:])]) for n in (1, 2)
+                      if len(words) > n]
+        for sure, rest in splits:
+            tail = " ".join(rest).split()
+            if len(tail) > TAIL_WORDS or (len(clauses) < 2 and not self._cue_in(tail)):
+                continue
+            kind, score = self._closest(sure)
+            if score >= SURE and kind != PERSON and self._talk_tail(tail):
+                return kind  # "merci, hat geholfen", "ok cool, that's all i needed"
+        return None
+
+    def _talk_tail(self, tail: list[str]) -> bool:
+        """Words beside a small-talk clause that are small talk too ("selam, nasılsın")."""
+        return sum(map(self._known, tail)) >= TAIL_SHARE * len(tail) or self._cue_in(tail)
+
+    def _cue_in(self, words: list[str]) -> bool:
+        padded = " " + " ".join(words) + " "
+        return any(cues.found(padded) for cues in self.cues.values())
 
     def _symbol_kind(self, text: str) -> str | None:
         """The kind of an emoji-only message: as a whole ("👍"), else by its symbols."""
@@ -122,14 +185,20 @@ class SmallTalkIndex:
         return max(set(kinds), key=kinds.count) if kinds else None
 
 
-def _names_person(folded: str) -> bool:
-    padded = " " + folded
-    if any(" " + word in padded for word in PERSON_WORDS if word[0] < "\u0600"):
-        return True
-    # Arabic-script words carry clitics in front (لموظف, بمستشار)
-    tokens = set(folded.split())
-    return any(p + word in tokens for word in PERSON_WORDS if word[0] >= "\u0600"
-               for p in ("", "ل", "ب", "ال", "بال", "و"))
+def fold(text: str) -> str:
+    """``normalize``, and runs of one letter or word squeezed ("hallooo", "ok ok"), Persian
+    verb prefixes joined ("نمی‌خوام", "نمی خوام" and "نمیخوام" meet)."""
+    folded = _TWICE.sub(r"\1", _REPEATS.sub(r"\1", normalize(text)))
+    return _FA_PREFIX.sub(r"\1", folded) if "\u0645\u06cc " in folded else folded
+
+
+@lru_cache(maxsize=1)
+def cue_words() -> dict[str, Lexicon]:
+    """Per kind, the words that say it alone (bot/understanding/cues.json)."""
+    text = resources.files("bot.understanding").joinpath(CUES_FILE).read_text("utf-8")
+    kinds = json.loads(text)["kinds"]
+    return {kind: Lexicon.of([w for words in kinds[kind].values() for w in words])
+            for kind in kinds}
 
 
 def _symbols(text: str) -> str:
@@ -154,6 +223,20 @@ def is_smalltalk(found: Verdict, match: Match) -> bool:
     return found.share >= SHARE_LOW and found.score >= SIMILAR_HIGH
 
 
+def _asks_person(found: Verdict, match: Match) -> bool:
+    """A request for a person inside any message (beyond the small-talk examples)."""
+    clear = match.decision == "answer" and match.confidence >= ENTRY_CLEAR
+    if found.asks >= Asks.REQUEST:  # names a person and wants one (person.json's grammar)
+        return True
+    if found.asks == Asks.LOOSE:  # "who can I call?", "a number to call?": no topic came close
+        return match.decision == "decline"
+    # Only resembling a request for a person counts just when no entry came close: "wo kann
+    # ich mich hier anmelden bitte" resembles "kann ich hier mit jemandem sprechen bitte".
+    resembles = found.person >= PERSON_SIMILAR and match.decision == "decline"
+    named = found.asks == Asks.NAMED  # a word that names a person (staff, a human)
+    return (named or resembles) and (found.kind == PERSON or found.score < SIMILAR) and not clear
+
+
 def decide(found: Verdict, match: Match) -> Match:
     """The matcher's verdict, or small talk / a request for a person when that wins.
 
@@ -161,18 +244,17 @@ def decide(found: Verdict, match: Match) -> Match:
     """
     if match.emergency:
         return match
-    named = found.person >= 100  # a word that names a person (100), and wants one (101)
-    # Only resembling a request for a person counts just when no entry came close: "wo kann
-    # ich mich hier anmelden bitte" resembles "kann ich hier mit jemandem sprechen bitte".
-    resembles = PERSON_SIMILAR <= found.person < 100 and match.decision == "decline"
-    inside = ((named or resembles) and (found.kind == PERSON or found.score < SIMILAR)
-              and (found.person > 100 or not (match.decision == "answer"
-                                               and match.confidence >= ENTRY_SURE)))
-    if inside or (found.kind == PERSON and is_smalltalk(found, match)):
+    talk = is_smalltalk(found, match)
+    weak = match.decision == "decline" or (match.decision == "suggest"
+                                           and match.confidence < LOOSE_ENTRY)
+    kind = found.kind if talk else None
+    loose = found.loose_kind() if weak and (not talk or found.score < CLOSE) else None
+    if loose is not None:
+        kind = loose  # "ربات خنگ" (an insult word) over a loose likeness to an example
+    if _asks_person(found, match) or kind == PERSON:
         related = tuple(c for c in ((match.entry,) if match.entry else ()) + match.suggestions)
         return replace(match, decision="handoff", entry=None, suggestions=related[:2],
                        kind=PERSON)
-    if is_smalltalk(found, match):
-        return replace(match, decision="smalltalk", entry=None, suggestions=(),
-                       kind=found.kind)
+    if kind is not None:
+        return replace(match, decision="smalltalk", entry=None, suggestions=(), kind=kind)
     return match

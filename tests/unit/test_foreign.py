@@ -18,7 +18,12 @@ from tests.unit.test_conversation import buttons, say
      ("jak znaleźć mieszkanie w Jenie", "pl"), ("tôi muốn học tiếng Đức", "vi"),
      ("我在哪里办理Anmeldung?", "zh"), ("मुझे डॉक्टर चाहिए", "hi"), ("ექიმი მჭირდება", "ka"),
      ("ሓኪም የድልየኒ ኣሎ", "ti"), ("د الماني ژبې کورس چیرته دی", "ps"), ("زۆر سوپاس", "ku"),
-     ("waxaan rabaa inaan barto luqadda Jarmalka", "so")],
+     ("waxaan rabaa inaan barto luqadda Jarmalka", "so"),
+     ("tigidhka baska xagee laga iibsadaa", "so"), ("hola, necesito ayuda con la Anmeldung", "es"),
+     ("onde fica a Ausländerbehörde?", "pt"), ("ik zoek een kamer in een studentenhuis", "nl"),
+     ("kde si prodloužím povolení k pobytu", "cs"), ("caut un apartament în jena", "ro"),
+     ("gdzie są kursy niemieckiego, w Volkshochschule?", "pl"),
+     ("Semesterticket 怎么用？", "zh"), ("tìm ký túc xá sinh viên ở Jena", "vi")],
 )
 def test_foreign_languages_are_recognised(project_snapshot, text: str, lang: str) -> None:
     assert identify(text, project_snapshot.index.ignore).lang == lang
@@ -27,7 +32,9 @@ def test_foreign_languages_are_recognised(project_snapshot, text: str, lang: str
 @pytest.mark.parametrize(
     ("text", "lang"),
     [("wo melde ich meine wohnung an", "de"), ("where do i register my address", "en"),
-     ("où est la mairie", "fr"), ("как открыть счёт в банке", "ru"), ("سلام خوبی؟", "fa")],
+     ("où est la mairie", "fr"), ("как открыть счёт в банке", "ru"), ("سلام خوبی؟", "fa"),
+     ("kindergeld beantragen", "de"), ("horaires bureau international fac", "fr"),
+     ("ma carte de séjour expire, que faire", "fr"), ("bdi a3ref wein el jobcenter", "ar")],
 )
 def test_supported_languages_stay_supported(project_snapshot, text: str, lang: str) -> None:
     assert identify(text, project_snapshot.index.ignore).lang == lang

@@ -91,8 +91,29 @@ def test_emergency_wins_over_small_talk(project_snapshot) -> None:
     assert match.emergency and match.decision == "answer"
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("Dankeee!!", "thanks"), ("merci, hat geholfen", "thanks"), ("привііііт", "greeting"),
+     ("ربات خنگ", "insult"), ("ta gueule", "insult"), ("selam, nasılsın?", "greeting"),
+     ("was kannst du eigentlich", "about"), ("are you a real person?", "about"),
+     ("انت انسان ولا بوت", "about"), ("diakuyu", "thanks")],
+)
+def test_smalltalk_beyond_the_examples(project_snapshot, text: str, kind: str) -> None:
+    match = project_snapshot.index.match(text)
+    assert (match.decision, match.kind) == ("smalltalk", kind)
+
+
+@pytest.mark.parametrize("text", ["mercimek çorbası tarifi", "weather tomorrow jena",
+                                  "erzähl mal nen witz"])
+def test_out_of_scope_with_small_talk_words_is_declined(project_snapshot, text: str) -> None:
+    assert project_snapshot.index.match(text).decision == "decline"
+
+
 @pytest.mark.parametrize("text", ["I want to talk to a human", "echte person bitte",
-                                  "хочу поговорить с живым человеком"])
+                                  "хочу поговорить с живым человеком",
+                                  "biri beni arayabilir mi", "هل يمكنني الاتصال بأحد؟",
+                                  "mozhno pogovorit s chelovekom",
+                                  "у вас есть консультант, который говорит по-русски?"])
 def test_request_for_a_person_is_a_handoff(project_snapshot, text: str) -> None:
     match = project_snapshot.index.match(text)
     assert (match.decision, match.kind) == ("handoff", "person")
