@@ -68,17 +68,25 @@ _JOINED = re.compile(
     re.IGNORECASE,
 )
 _LEADING = re.compile(r"^(?:(?:" + _JOINER_RE + r")(?:\s+|$))+", re.IGNORECASE)
-# Turkish "also" is a word after the noun: "kira ne kadar okul da nerede" splits before
-# "okul"; "da/de" (and "ta/te" after a voiceless consonant) only here, it is French "de".
-_TR_ALSO = re.compile(r"\s+(?=\w+\s+(?:da|de|ta|te)\s+\w)", re.IGNORECASE)
+# Split points of one language only, where the message is in it: Turkish "also" is a
+# word after the noun ("kira ne kadar okul da nerede" splits before "okul"; "da/de", and
+# "ta/te" after a voiceless consonant, would be French "de"); Russian, Ukrainian and
+# Persian written in Latin letters join with "i", "ta", "va" (English "i" elsewhere).
+OWN_SPLITS: dict[str, re.Pattern[str]] = {
+    "tr": re.compile(r"\s+(?=\w+\s+(?:da|de|ta|te)\s+\w)", re.IGNORECASE),
+    "ru": re.compile(r"\s+(?:i|a eshche|a esche|a eshe|i eshche|i esche)\s+", re.IGNORECASE),
+    "uk": re.compile(r"\s+(?:i|ta|a takozh|i shche)\s+", re.IGNORECASE),
+    "fa": re.compile(r"\s+(?:va|hamchenin)\s+", re.IGNORECASE),
+}
 
 
 def parts(text: str, lang: str = "") -> list[str]:
     """The pieces of a message between question ends and conjunctions (non-empty), each
     without a conjunction it starts with. ``lang`` adds that language's own split points."""
     pieces = [p.strip() for p in _SPLIT.split(text) if p and p.strip()]
-    if lang == "tr":
-        pieces = [q for p in pieces for q in _TR_ALSO.split(p)]
+    own = OWN_SPLITS.get(lang)
+    if own is not None:
+        pieces = [q for p in pieces for q in own.split(p)]
     bare = (_LEADING.sub("", p).strip() for p in pieces)
     return [p for p in bare if p][:MAX_PARTS + 2]
 
@@ -102,7 +110,9 @@ def two_topics(text: str, match: Match, match_part: Callable[[str], Match],
     if len(pieces) < 2:
         return match
     # a part's "Did you mean" counts only in a message joined by words (see _JOINED)
-    weak = runners if _JOINED.search(text) else None
+    own = OWN_SPLITS.get(lang)
+    joined = _JOINED.search(text) or (own is not None and own.search(text))
+    weak = runners if joined else None
     best, nearby = _confident(pieces[:MAX_PARTS], match_part, weak)
     ranked = sorted(best, key=lambda e: -best[e])[:2]
     if len(ranked) < 2 or best[ranked[0]] < PART_SURE:

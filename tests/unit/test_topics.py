@@ -48,6 +48,10 @@ def test_parts(text: str, expected: list[str]) -> None:
      ("où est le bureau de poste", "fr", ["où est le bureau de poste"]),  # French "de"
      ("où est la bibliothèque et puis combien coûte le bus", "",
       ["où est la bibliothèque", "combien coûte le bus"]),
+     ("gde bank i kak kupit bilet", "ru", ["gde bank", "kak kupit bilet"]),
+     ("de bank ta yak kupyty kvytok", "uk", ["de bank", "yak kupyty kvytok"]),
+     ("bank koja hast va bilit chand ast", "fa", ["bank koja hast", "bilit chand ast"]),
+     ("where can i register", "en", ["where can i register"]),  # "i" joins only ru/uk
      ("and also where", "", ["where"]), ("und", "", [])],
 )
 def test_parts_per_language(text: str, lang: str, expected: list[str]) -> None:
