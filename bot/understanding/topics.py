@@ -123,11 +123,14 @@ def two_topics(text: str, match: Match, match_part: Callable[[str], Match],
     other = ranked[1] if first == ranked[0] else ranked[0]
     close = [c.entry for c in match.candidates
              if c.entry in runners and c.entry in entries and c.entry not in (first, other)][:1]
-    rest = tuple(dict.fromkeys(s for s in (*nearby[other][:1], *close, *match.suggestions)
+    # the whole message's "Did you mean" stays (it may hold what was asked), then the
+    # other part's and the whole message's runners-up
+    rest = tuple(dict.fromkeys(s for s in (*match.suggestions, *nearby[other][:1], *close)
                                if s not in (first, other)))
     return replace(match, decision="answer", entry=first,
                    confidence=max(match.confidence, best[first]),
-                   suggestions=(other, *rest)[:3], also=other)
+                   suggestions=(other, *rest)[:max(3, 1 + len(match.suggestions))],
+                   also=other)
 
 
 def _part_topic(found: Match, runners: set[str] | None, words: int,
