@@ -241,10 +241,11 @@ def decide(found: Verdict, match: Match, emergency_id: str | None = None) -> Mat
     """The matcher's verdict, or small talk / a request for a person when that wins.
 
     Emergencies always win; a request for a person keeps the entries that came close.
-    ``emergency_id``: the emergency entry. Led to by words alone ("who can I call?" is
-    close to "whom do I call in an emergency?") with no emergency words in the message
-    (``match.emergency`` is False), it is no reason to keep a request for a person from
-    staff: the request is weighed as if nothing had fit, and handed off without it.
+    ``emergency_id``: the emergency entry. Answered or offered for words alone ("who can
+    I call?" is close to "whom do I call in an emergency?") with no emergency word in the
+    message (``match.emergency`` is False), it is no reason to keep a request for a
+    person from staff: the request is weighed as if nothing had fit, and handed off
+    without it.
     """
     if match.emergency:
         return match
@@ -255,8 +256,7 @@ def decide(found: Verdict, match: Match, emergency_id: str | None = None) -> Mat
     loose = found.loose_kind() if weak and (not talk or found.score < CLOSE) else None
     if loose is not None:
         kind = loose  # "ربات خنگ" (an insult word) over a loose likeness to an example
-    led = _lead(match)
-    only_words = emergency_id is not None and led == emergency_id
+    only_words = emergency_id is not None and _led_to(match, emergency_id)
     weighed = replace(match, decision="decline", entry=None) if only_words else match
     if _asks_person(found, weighed) or kind == PERSON:
         related = (((match.entry,) if match.entry else ()) + match.suggestions)[:2]
@@ -269,10 +269,8 @@ def decide(found: Verdict, match: Match, emergency_id: str | None = None) -> Mat
     return match
 
 
-def _lead(match: Match) -> str | None:
-    """The entry a verdict leads to: its answer, else its first "Did you mean"."""
+def _led_to(match: Match, entry: str) -> bool:
+    """The verdict answers with ``entry`` or offers it among "Did you mean"."""
     if match.decision == "answer":
-        return match.entry
-    if match.decision == "suggest" and match.suggestions:
-        return match.suggestions[0]
-    return None
+        return match.entry == entry
+    return match.decision == "suggest" and entry in match.suggestions
