@@ -169,17 +169,25 @@ async def _in_worker(root: Path, changes: dict[str, str | None]) -> tuple[bytes 
     return data, problems
 
 
+# False: check in a thread of this process (the unit tests, which spare a Python start
+# per save); the bot and the console check in a child process.
+CHECK_IN_CHILD = True
+
+
 async def _checked(root: Path, changes: dict[str, str | None]) -> tuple[Snapshot | None,
                                                                          list[Problem]]:
     """The snapshot of the folder with ``changes``, or the problems that prevent it."""
-    try:
-        data, problems = await _in_worker(root, changes)
-    except (OSError, pickle.PickleError, EOFError, ValueError) as exc:
-        log.warning("console: the checking process failed (%s); checking in a thread", exc)
+    if not CHECK_IN_CHILD:
         kb, problems = await asyncio.to_thread(_validate, root, changes)
     else:
-        # a pickle made by our own child process from the checked knowledge
-        kb = None if data is None else await asyncio.to_thread(pickle.loads, data)
+        try:
+            data, problems = await _in_worker(root, changes)
+        except (OSError, pickle.PickleError, EOFError, ValueError) as exc:
+            log.warning("console: the checking process failed (%s); checking in a thread", exc)
+            kb, problems = await asyncio.to_thread(_validate, root, changes)
+        else:
+            # a pickle made by our own child process from the checked knowledge
+            kb = None if data is None else await asyncio.to_thread(pickle.loads, data)
     if kb is None:
         return None, problems
     return await asyncio.to_thread(Snapshot.build, kb), problems

@@ -19,6 +19,13 @@ from tests.conftest import PROJECT_KB
 FILE = "entries/registration.yaml"
 
 
+@pytest.fixture(autouse=True)
+def check_in_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Units check saves in a thread (a child process costs a Python start per save);
+    the child process itself is tested below, as an integration test."""
+    monkeypatch.setattr(saving, "CHECK_IN_CHILD", False)
+
+
 @pytest.fixture
 def console(kb_copy: Path, storage: SQLiteStorage) -> Console:
     return standalone(kb_copy, storage, default_translator(), "http://127.0.0.1:1",
@@ -161,6 +168,7 @@ async def test_a_new_file_and_its_deletion(console: Console) -> None:
     assert version is not None and version.files[0].after is None
 
 
+@pytest.mark.integration  # every shipped file: seconds
 def test_roundtrip_keeps_the_shipped_files_byte_for_byte() -> None:
     files = sorted(PROJECT_KB.rglob("*.yaml"))
     assert len(files) > 30
@@ -170,16 +178,21 @@ def test_roundtrip_keeps_the_shipped_files_byte_for_byte() -> None:
         assert saving.dump(yaml, yaml.load(text)) == text, path
 
 
+@pytest.mark.integration  # starts Python
 async def test_the_check_runs_in_a_child_process(console: Console,
-                                                 caplog: pytest.LogCaptureFixture) -> None:
+                                                 caplog: pytest.LogCaptureFixture,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(saving, "CHECK_IN_CHILD", True)
     text = edited(console, "title: Registering your address", "title: Checked elsewhere")
     result = await saving.save(console, "4711", {FILE: text}, "child")
     assert result.ok and "checking process failed" not in caplog.text
 
 
+@pytest.mark.integration  # tries to start Python
 async def test_without_the_child_process_the_check_runs_in_a_thread(
         console: Console, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(saving, "CHECK_IN_CHILD", True)
     monkeypatch.setattr(saving.sys, "executable", "/nonexistent/python")
     text = edited(console, "title: Registering your address", "title: Checked here")
     broken = edited(console, "title: Registering your address", "title: ''")
