@@ -20,7 +20,6 @@ import copyreg
 import dataclasses
 import io
 import logging
-import os
 import pickle
 import re
 import shutil
@@ -37,6 +36,7 @@ from ruamel.yaml import YAML
 from bot.console.context import Console
 from bot.conversation.snapshot import Snapshot
 from bot.errors import KnowledgeError, StorageError
+from bot.knowledge.files import replace_text
 from bot.knowledge.loader import KnowledgeBase, load
 from bot.knowledge.model import Problem
 from bot.storage.console import FileChange
@@ -194,23 +194,11 @@ async def _checked(root: Path, changes: dict[str, str | None]) -> tuple[Snapshot
 
 
 def _replace(path: Path, text: str | None) -> None:
-    """Write next to the file, then rename over it: readers see the old or the new file."""
+    """The new text atomically (``files.replace_text``); None deletes the file."""
     if text is None:
         path.unlink(missing_ok=True)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)  # keep the file's permissions
-        with os.fdopen(fd, "wb") as out:
-            out.write(text.encode("utf-8"))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    else:
+        replace_text(path, text)
 
 
 def _write_all(root: Path, changes: dict[str, str | None],

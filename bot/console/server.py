@@ -7,10 +7,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import socket
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -24,6 +23,7 @@ from bot.conversation.snapshot import Snapshot
 from bot.errors import ConfigError
 from bot.i18n import default_translator
 from bot.knowledge.loader import load
+from bot.signals import until_stopped
 from bot.storage.sqlite import DB_NAME, SQLiteStorage
 
 log = logging.getLogger(__name__)
@@ -90,13 +90,8 @@ def run_alone(knowledge_dir: Path, data_dir: Path, args: argparse.Namespace,
     out.flush()
 
     async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
         async with serving(create_app(console), sock):
-            await stop.wait()
+            await until_stopped()
 
     try:
         asyncio.run(main())

@@ -8,13 +8,13 @@ temporary copy first; only then is the file replaced atomically. All or nothing.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from bot.errors import BotError
+from bot.knowledge.files import replace_text
 from bot.knowledge.loader import KnowledgeBase
 from bot.staff.reports import try_load
 from bot.storage.privacy import scrub
@@ -132,15 +132,8 @@ def _validate(directory: Path, name: str, changed: str, entry_id: str, lang: str
 
 
 def _replace(path: Path, text: str) -> None:
-    """Write next to the file, then rename over it: readers see the old or the new file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write the file atomically: readers see the old or the new file."""
     try:
-        os.chmod(tmp, path.stat().st_mode & 0o777)  # keep the file's permissions
-        with os.fdopen(fd, "wb") as out:
-            out.write(text.encode("utf-8"))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
+        replace_text(path, text)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise TeachError(f"cannot write {path.name}: {exc}") from exc

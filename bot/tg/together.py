@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
 
 from telegram import Update
@@ -24,6 +23,7 @@ from bot.console.app import create_app
 from bot.console.context import Console
 from bot.console.server import listen, serving
 from bot.knowledge.loader import fingerprint
+from bot.signals import until_stopped
 from bot.tg import staffcmd, webhook
 from bot.tg.service import BotService
 
@@ -94,11 +94,6 @@ def run(app: Application, settings: Settings) -> None:
     log.info("staff console on %s", settings.console.url)
 
     async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
         async with AsyncExitStack() as stack:
             if settings.webhook_url and not shared:
                 await stack.enter_async_context(webhook.serving_webhook(app, settings))
@@ -107,6 +102,6 @@ def run(app: Application, settings: Settings) -> None:
             await stack.enter_async_context(serving(web, sock))
             if shared:
                 await webhook.register(app, settings)
-            await stop.wait()
+            await until_stopped()
 
     asyncio.run(main())

@@ -16,9 +16,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import signal
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from http import HTTPStatus
 
 import tornado.web
@@ -27,6 +26,7 @@ from telegram.ext import Application, ExtBot
 from telegram.ext._utils.webhookhandler import TelegramHandler, WebhookAppClass, WebhookServer
 
 from bot.config import Settings
+from bot.signals import until_stopped
 
 log = logging.getLogger(__name__)
 
@@ -170,12 +170,7 @@ async def serving_webhook(app: Application, settings: Settings) -> AsyncIterator
 def run(app: Application, settings: Settings) -> None:
     """Serve the webhook until SIGINT or SIGTERM."""
     async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
         async with serving_webhook(app, settings):
-            await stop.wait()
+            await until_stopped()
 
     asyncio.run(main())
