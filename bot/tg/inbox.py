@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from functools import lru_cache
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, Update
@@ -222,8 +223,16 @@ def dump(outgoing: list[Outgoing]) -> list[dict[str, Any]]:
             out.append({"venue": [v.latitude, v.longitude, v.title, v.address]})
         else:
             out.append({"text": o.text,
-                        "markup": o.markup.to_dict() if o.markup is not None else None})
+                        "markup": _markup_json(o.markup) if o.markup is not None else None})
     return out
+
+
+@lru_cache(maxsize=512)
+def _markup_json(markup: InlineKeyboardMarkup) -> dict[str, Any]:
+    """A keyboard as JSON (read only: it goes straight into ``json.dumps``). The renderer
+    hands out the same keyboard objects again (``render.keyboard``), and to_dict walks
+    every attribute of every button."""
+    return markup.to_dict()
 
 
 def load(plan: list[dict[str, Any]]) -> list[Outgoing]:
