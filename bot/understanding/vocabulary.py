@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.knowledge.model import Entry, KnowledgeBase, NotCovered
+from bot.understanding.language import GERMAN_EVERYDAY
 from bot.understanding.ngrams import Docs, _ranges
 from bot.understanding.text import WordTokens, index_tokens, match_tokens
 
@@ -285,9 +286,10 @@ def by_initial(vocab: Iterable[str]) -> dict[str, list[str]]:
 
 def ignored_words(kb: KnowledgeBase) -> frozenset[str]:
     """Keyword words in Latin letters (German official terms) that say nothing about the
-    language of a message."""
+    language of a message. German everyday words inside keywords ("für", "gesucht",
+    "anmelden") are not ignored: written around a term, they say the writer writes German."""
     return frozenset(w for e in kb.entries.values() for k in e.keywords
-                     for w in match_tokens(k) if w.isascii())
+                     for w in match_tokens(k) if w.isascii()) - GERMAN_EVERYDAY
 
 
 def phrases(kb: KnowledgeBase, weight: dict[str, float]) -> Phrases:
