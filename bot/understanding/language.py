@@ -21,7 +21,7 @@ DETECT_CONFIDENT = 0.5  # below this a detection is not trusted (a lone German t
 UNSURE = 0.3  # the most a message of German names alone can be sure of its language
 
 _LATIN_LANGS = ("de", "en", "tr", "fr")
-PAIR_GUESS_WORDS = 3  # uk/ru, fa/ar: below this many words the statistics alone only guess
+PAIR_GUESS_WORDS = 3  # uk/ru: below this many words the statistics alone only guess
 PAIR_GUESS = 0.45  # ... and a guess is not sure (< DETECT_CONFIDENT)
 
 # Letters only one language of a pair uses.
@@ -128,11 +128,13 @@ def _pair(
     b_letters: set[str],
     a_words: frozenset[str],
     b_words: frozenset[str],
+    guess_words: int = 0,
 ) -> Detection:
     """Decide between two languages sharing a script: letters, then words, then statistics.
 
-    A short message that neither letters nor words tell apart ("ок", "ясно", "рецепт")
-    is a guess of the statistics: not sure, so the user's own language is kept.
+    With ``guess_words``, a message of fewer words that neither letters nor words tell
+    apart ("ок", "ясно", "рецепт") is a guess of the statistics: not sure, so the user's
+    own language is kept.
     """
     score = 0.0
     score += 2.0 * sum(ch in a_letters for ch in text) - 2.0 * sum(ch in b_letters for ch in text)
@@ -141,10 +143,10 @@ def _pair(
     ranked = dict(_langid_rank(" ".join(words), (a, b)))
     score += 4.0 * (ranked.get(a, 0.5) - 0.5)
     if score == 0:
-        return Detection(a, 0.5 if len(words) >= PAIR_GUESS_WORDS else PAIR_GUESS)
+        return Detection(a, 0.5 if len(words) >= guess_words else PAIR_GUESS)
     lang = a if score > 0 else b
     confidence = min(0.99, 0.5 + abs(score) / 8)
-    if not told and len(words) < PAIR_GUESS_WORDS:
+    if not told and len(words) < guess_words:
         confidence = min(confidence, PAIR_GUESS)
     return Detection(lang, confidence)
 
@@ -185,7 +187,8 @@ def _by_script_and_words(lowered: str, words: list[str], kept: list[str]) -> Det
     joined = " ".join(kept)
     if scripts["cyrillic"] >= max(2, 0.25 * letters):
         cyr = [w for w in kept if _script_counts(w)["cyrillic"]]
-        return _pair(" ".join(cyr), cyr, "uk", "ru", _UK_ONLY, _RU_ONLY, _UK_WORDS, _RU_WORDS)
+        return _pair(" ".join(cyr), cyr, "uk", "ru", _UK_ONLY, _RU_ONLY, _UK_WORDS, _RU_WORDS,
+                     PAIR_GUESS_WORDS)
     if scripts["arabic"] >= max(2, 0.25 * letters):
         arab = [w for w in kept if _script_counts(w)["arabic"]]
         return _pair(" ".join(arab), arab, "fa", "ar", _FA_ONLY, _AR_ONLY, _FA_WORDS, _AR_WORDS)

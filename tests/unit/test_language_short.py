@@ -86,3 +86,14 @@ def test_latin_everyday_words(snap: Snapshot, text: str, lang: str) -> None:
 @pytest.fixture(scope="module")
 def snap(project_snapshot: Snapshot) -> Snapshot:
     return project_snapshot
+
+
+@pytest.mark.parametrize("text", ["мій чоловік знепритомнів на вулиці",
+                                  "бабушка потеряла сознание", "she fainted and won't wake up",
+                                  "mein vater ist ohnmächtig"])
+def test_fainting_is_an_emergency_first(snap: Snapshot, text: str) -> None:
+    from bot.understanding.emergency import is_emergency
+
+    assert is_emergency(text)
+    match = snap.index.match(text)
+    assert (match.decision, match.entry) == ("answer", "emergency"), match
