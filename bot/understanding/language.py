@@ -217,11 +217,11 @@ def _by_script_and_words(lowered: str, words: list[str], kept: list[str]) -> Det
 def _latin_rank(lowered: str, latin: str, kept: int,
                 votes: dict[str, int]) -> tuple[list[tuple[str, float]], bool]:
     """The statistics on the words besides the German names (``latin``), and whether they
-    were too few and unsure, so that the whole message decided: one or two words around
+    were too few and unsure, so that the whole message decided: one word around
     German names ("gez befreiung student") are German when the whole message reads German
     — a lean, never sure (the user's own language wins)."""
     ranked = _langid_rank(latin, _LATIN_LANGS)
-    if kept > 2 or ranked[0][1] >= 0.5 or _vote_winner(votes) is not None:
+    if kept > 1 or ranked[0][1] >= 0.5 or _vote_winner(votes) is not None:
         return ranked, False
     whole = _langid_rank(lowered, _LATIN_LANGS)
     return (whole, True) if whole[0][0] == "de" else (ranked, False)

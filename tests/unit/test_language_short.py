@@ -57,8 +57,14 @@ def test_no_word_is_both_ukrainian_and_russian_but_the_shared_ones() -> None:
 
 
 def test_german_everyday_words_inside_keywords_are_not_ignored(snap: Snapshot) -> None:
-    assert not {"gesucht", "fur", "anmelden"} & snap.index.ignore
-    assert {"auslanderbehorde", "wbs"} <= snap.index.ignore
+    assert not {"gesucht", "anmelden", "beantragen"} & snap.index.ignore
+    assert {"auslanderbehorde", "wbs", "auf", "der", "fur"} <= snap.index.ignore  # names
+
+
+@pytest.mark.parametrize(("text", "lang"), [("quand est la fête auf der mauer", "fr"),
+                                            ("agentur für arbeit nerede", "tr")])
+def test_function_words_inside_names_say_nothing(snap: Snapshot, text: str, lang: str) -> None:
+    assert detect(text, snap.index.ignore).lang == lang
 
 
 @pytest.mark.parametrize("text", ["rundfunkbeitrag befreiung student",
