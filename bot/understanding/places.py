@@ -47,6 +47,11 @@ _JENA, _ELSEWHERE = _Names(_LISTS["jena"]), _Names(_LISTS["elsewhere"])
 _FROM, _HERE = frozenset(_LISTS["from"]), frozenset(_LISTS["here"])
 
 
+def here(word: str) -> bool:
+    """True for a folded word that names Jena or says "here" ("hier", "тут", "jena")."""
+    return word in _HERE or word in _JENA
+
+
 def elsewhere(text: str) -> bool:
     """True when the message names another place (not as where the writer comes from or
     travels to) and never Jena nor "here"."""
