@@ -94,7 +94,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dev", nargs="+", default=[
         "eval/dev.jsonl", "eval/dev-long.jsonl", "eval/tune.jsonl", "eval/tune-oos.jsonl",
-        "eval/phone-tune.jsonl", "eval/phone-tune-2.jsonl"])
+        "eval/phone-tune.jsonl", "eval/phone-tune-2.jsonl", "eval/phone-tune-3.jsonl"])
     parser.add_argument("--knowledge", default=str(default_directory()))
     parser.add_argument("--max-in-scope-declined", type=float, default=0.08)
     parser.add_argument("--max-wrong-answer", type=float, default=0.01)
