@@ -91,7 +91,8 @@ class SQLiteStorage:
             self._db.execute("PRAGMA journal_mode=WAL")
             # In WAL mode a commit then appends to the log without waiting for the disk:
             # a killed process loses nothing committed, a power cut may lose the last
-            # seconds (SQLite's documented trade-off); the disk is synced at checkpoints.
+            # seconds (SQLite's documented trade-off); the disk is synced at checkpoints —
+            # and for the inbox before Telegram is told an update arrived (Inbox.sync).
             # With FULL, each of the ~5 commits per message waited ~0.3-1 ms for fsync.
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=5000")

@@ -116,6 +116,7 @@ def build_application(settings: Settings, conv: Conversation,
     processor = PerUserProcessor()
     processor.finished, processor.released = queue.finished, queue.released
     queue.updates = UpdatesRequest()  # the inbox stores getUpdates' JSON as it came
+    queue.updates.before_request = queue.sync  # … on the disk before the next offset
     builder = (
         ApplicationBuilder()
         .token(settings.token)

@@ -7,10 +7,12 @@ to ``Application.update_queue.put``. ``InboxQueue`` is that queue:
 * polling: ``put`` first waits while ``limit`` updates are in memory or ``ahead`` are
   stored and unanswered, then writes the update to the inbox, then queues it. The Updater
   awaits each ``put`` before it sends the next getUpdates — whose ``offset`` is what
-  confirms updates to Telegram — so a confirmed update is always in the inbox, and while
+  confirms updates to Telegram — so a confirmed update is always in the inbox (and on the
+  disk: ``UpdatesRequest`` calls ``Inbox.sync`` before each getUpdates), and while
   the bot is busy it fetches nothing more: the backlog stays with Telegram.
 * webhook: ``put`` writes the update and returns, so the 200 goes out only after it is
-  stored (Telegram pushes on regardless: what does not fit in memory waits in the inbox).
+  stored and on the disk (Telegram pushes on regardless: what does not fit in memory
+  waits in the inbox).
 * fairness: at most ``per_sender`` updates of one user (or chat) are in memory; the rest
   wait in the inbox, in order, so a user who floods the bot does not fill the memory
   slots that everybody else's updates need.
@@ -31,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -68,6 +71,14 @@ class UpdatesRequest(HTTPXRequest):
     def __init__(self) -> None:
         super().__init__(connection_pool_size=1)
         self._raw: dict[int, dict[str, Any]] = {}
+        self.before_request: Callable[[], None] | None = None  # InboxQueue.sync
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """Before getUpdates confirms what it fetched last (its ``offset``), make what
+        is stored durable."""
+        if self.before_request is not None:
+            self.before_request()
+        return await super().do_request(*args, **kwargs)
 
     # python-telegram-bot declares it static and documents overriding it; it calls it on
     # the instance (self.parse_json_payload), so an instance method is what it gets.
@@ -133,10 +144,19 @@ class InboxQueue(asyncio.Queue[object]):
         if not added:
             log.info("update %d was delivered again; it is already stored", item.update_id)
             return
+        if not self.wait_for_room:  # webhook: the 200 confirms it
+            self.sync()
         if sender not in self._stored and self._fits(sender):
             self._enqueue(item, sender)
         else:
             self._store(item.update_id, sender)
+
+    def sync(self) -> None:
+        """``Inbox.sync``; a full or read-only disk is counted and logged, not raised."""
+        try:
+            self.inbox.sync()
+        except StorageError as exc:
+            failed(self.inbox.storage, "Inbox", exc)
 
     def _payload(self, update: Update) -> dict[str, Any]:
         """The update's JSON: as Telegram sent it when polling, else serialised again."""

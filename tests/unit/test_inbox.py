@@ -205,3 +205,71 @@ def test_commits_reach_the_log_at_once_and_the_disk_at_checkpoints(tmp_path: Pat
     assert Inbox(other).pending() == [(9, "u")]
     other.close()
     store.close()
+
+
+def main_file_rows(path: Path) -> list[tuple[int, str]]:
+    """The inbox as the database file alone holds it, without its -wal log: what a power
+    cut leaves when the log's last pages never reached the disk."""
+    copy = path.with_name("copy.sqlite3")
+    copy.write_bytes(path.read_bytes())
+    store = SQLiteStorage(copy)
+    try:
+        return Inbox(store).pending()
+    finally:
+        store.close()
+        copy.unlink()
+
+
+def test_sync_puts_stored_updates_on_the_disk(tmp_path: Path) -> None:
+    store = SQLiteStorage(tmp_path / "db.sqlite3")
+    inbox = Inbox(store)
+    inbox.add(9, "u", {"update_id": 9})
+    assert main_file_rows(tmp_path / "db.sqlite3") == []  # only in the log so far
+    inbox.sync()
+    assert main_file_rows(tmp_path / "db.sqlite3") == [(9, "u")]
+    calls: list[str] = []
+    store.execute = lambda sql, args=(): calls.append(sql) or []  # type: ignore[method-assign]
+    inbox.sync()  # nothing new: no checkpoint
+    inbox.add(9, "u", {"update_id": 9})  # known already: still nothing new
+    inbox.sync()
+    assert calls == ["INSERT OR IGNORE INTO inbox (update_id, sender, payload) VALUES "
+                     "(?, ?, ?) RETURNING update_id"]
+    store.close()
+
+
+async def test_getupdates_syncs_before_it_confirms(monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[str] = []
+
+    async def sent(self: object, *args: object, **kwargs: object) -> tuple[int, bytes]:
+        order.append("getUpdates")
+        return 200, b'{"ok": true, "result": []}'
+
+    monkeypatch.setattr("telegram.request.HTTPXRequest.do_request", sent)
+    request = UpdatesRequest()
+    request.before_request = lambda: order.append("sync")
+    assert await request.do_request("https://api.telegram.org/botT/getUpdates", "POST") \
+        == (200, b'{"ok": true, "result": []}')
+    assert order == ["sync", "getUpdates"]
+
+
+async def test_webhook_put_is_on_the_disk_before_the_200(tmp_path: Path) -> None:
+    store = SQLiteStorage(tmp_path / "db.sqlite3")
+    queue = InboxQueue(Inbox(store))
+    queue.wait_for_room = False
+    await queue.put(update(4, 11))
+    assert main_file_rows(tmp_path / "db.sqlite3") == [(4, sender_of(update(4, 11)))]
+    store.close()
+
+
+async def test_a_failing_sync_is_counted_and_the_update_still_answered(
+        inbox: Inbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(self: Inbox) -> None:
+        raise StorageError("database or disk is full")
+
+    monkeypatch.setattr(Inbox, "sync", full)
+    queue = InboxQueue(inbox)
+    queue.wait_for_room = False
+    await queue.put(update(7, 11))
+    assert queue.get_nowait().update_id == 7
+    queue.sync()  # what UpdatesRequest calls: no exception either
+    assert sum(inbox.storage.failures.values()) == 2
