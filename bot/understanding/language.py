@@ -19,6 +19,7 @@ RTL: frozenset[str] = frozenset({"ar", "fa"})
 FALLBACK = "en"
 DETECT_CONFIDENT = 0.5  # below this a detection is not trusted (a lone German term, emoji)
 UNSURE = 0.3  # the most a message of German names alone can be sure of its language
+TIE_SURE = 0.6  # langid's share among tied languages that settles a tie of word votes
 
 _LATIN_LANGS = ("de", "en", "tr", "fr")
 
@@ -189,7 +190,7 @@ def _by_script_and_words(lowered: str, words: list[str], kept: list[str]) -> Det
     confidence = prob if len(kept) >= 3 else prob * 0.6
     winner = _vote_winner(votes)
     if winner is None:
-        return Detection(best, round(min(confidence, 0.99), 3))
+        return _tie_break(latin, votes) or Detection(best, round(min(confidence, 0.99), 3))
     hits = votes[winner]
     if winner == best:  # the statistics and the words agree: sure even when short
         return Detection(best, round(min(max(confidence, 0.5 + 0.1 * hits), 0.99), 3))
@@ -208,6 +209,19 @@ def _latin_votes(lowered: str, kept: frozenset[str]) -> dict[str, int]:
     votes["ar"] += 2 * len(_ARABIZI_DIGIT.findall(lowered))
     votes["fr"] += any(ch in _FR_HINT for ch in lowered)
     return votes
+
+
+def _tie_break(latin: str, votes: dict[str, int]) -> Detection | None:
+    """Two or more Latin-script languages have as many everyday words each ("job
+    etudiant jena": English "job", French "etudiant"): the statistics decide among those
+    alone, not among all four (where German, the language of the names, often wins)."""
+    top = max(votes.values())
+    tied = tuple(lang for lang in _LATIN_LANGS if votes[lang] == top)
+    if top == 0 or len(tied) < 2 or any(votes[lang] == top for lang in votes
+                                         if lang not in _LATIN_LANGS):
+        return None  # romanised Arabic, Persian …: no statistics to ask
+    lang, prob = _langid_rank(latin, tied)[0]
+    return Detection(lang, 0.5 + 0.1 * top) if prob >= TIE_SURE else None
 
 
 def _vote_winner(votes: dict[str, int]) -> str | None:
