@@ -55,6 +55,7 @@ _LATIN_VOTES: dict[str, frozenset[str]] = {
     "de": _LISTS["de"], "en": _LISTS["en"], "fr": _LISTS["fr"], "tr": _LISTS["tr"],
     "ar": _ARABIZI_WORDS, "fa": _FINGLISH_WORDS, "ru": _RU_LATIN_WORDS, "uk": _UK_LATIN_WORDS,
 }
+_ARABIZI_ARTICLE = "el"  # counts for Arabizi only next to another Arabizi word
 _ARABIZI_DIGIT = re.compile(r"[a-z]+[2375][a-z]|[2375][a-z]{2,}|[a-z]{2,}[2375]\b")
 _URL = re.compile(r"(https?://|www\.)\S+|\S+@\S+")
 _WORD = re.compile(r"[^\W_]+")
@@ -207,6 +208,8 @@ def _latin_votes(lowered: str, kept: frozenset[str]) -> dict[str, int]:
     votes = {lang: len((kept if lang == "de" else tokens) & listed)
              for lang, listed in _LATIN_VOTES.items()}
     votes["ar"] += 2 * len(_ARABIZI_DIGIT.findall(lowered))
+    if votes["ar"] and _ARABIZI_ARTICLE in tokens:  # "wein el ...", not Spanish "el"
+        votes["ar"] += 1
     votes["fr"] += any(ch in _FR_HINT for ch in lowered)
     return votes
 

@@ -21,7 +21,7 @@ def snap(project_kb: KnowledgeBase) -> Snapshot:
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
-        ("salam wein el jobcenter", "ar"),  # "salam" is both; "wein" is Arabic
+        ("salam wein el jobcenter", "ar"),  # "salam" is Finglish; "wein el" Arabizi
         ("dawra almani bbalash", "ar"),
         ("kam si3r el tazkara", "ar"),
         ("belit tram gheymat", "fa"),
@@ -52,6 +52,13 @@ def test_a_tie_of_everyday_words_is_settled_between_the_tied_languages(
     # statistics of all four Latin-script languages, which favour the German-looking name
     found = detect(text)
     assert found.lang == lang and found.confidence >= DETECT_CONFIDENT, found
+
+
+def test_the_arabizi_article_counts_only_next_to_arabizi() -> None:
+    # "el" is Arabizi in "wein el ..." but the Spanish article in "cuesta el billete"
+    assert detect("salam wein el jobcenter").lang == "ar"
+    assert detect("salam").lang == "fa"  # Finglish greets first; Arabic needs its own words
+    assert detect("cuesta el billete").lang != "ar"
 
 
 @pytest.mark.parametrize(
