@@ -47,8 +47,10 @@ TYPO_WORDS = 2  # a message this short and CLOSE to an example is small talk (no
 TYPO_LETTERS = 5  # words this long count as small-talk words one letter away from one
 CUE_WORDS = 8  # a kind's own word (cues.json) decides a message this short no topic fits
 CUES_FILE = "cues.json"
+ADDRESSED_WORDS = 4  # a message this short is compared without its addressee too
 CUE_ALONE = frozenset({"insult", "thanks", ABOUT})  # kinds whose cue words decide by themselves
 TAIL_WORDS, TAIL_SHARE = 4, 0.5  # words beside a SURE small-talk clause ("merci, hat geholfen")
+CUE_TAIL = 2  # ... and this many more when they hold a cue ("hallo, ich bin neu in jena")
 _CLAUSE = re.compile(r"[,.!?;:…()\n]+")
 _REPEATS = re.compile(r"([^\W\d])\1{2,}")  # three or more of one letter
 _TWICE = re.compile(r"\b(\w+)(?: \1\b)+")  # one word again and again ("ok ok", "hi hi hi")
@@ -125,6 +127,8 @@ class SmallTalkIndex:
             found = process.extractOne(folded, self.person, scorer=fuzz.token_set_ratio)
             person = float(found[1]) if found else 0.0
         kind, score = self._closest(folded)
+        if len(words) <= ADDRESSED_WORDS:  # "guten abend zusammen": also without "zusammen"
+            kind, score = max((kind, score), self._unaddressed(folded), key=lambda ks: ks[1])
         if asks == Asks.BOT and kind == PERSON:
             kind = ABOUT  # "are you a real person?" asks about the bot
         if loose is None and len(words) <= TYPO_WORDS and score >= CLOSE and kind != PERSON:
@@ -135,6 +139,14 @@ class SmallTalkIndex:
         scores = process.cdist([folded], self.texts, scorer=fuzz.ratio, dtype=np.uint8)[0]
         best = int(np.argmax(scores))
         return self.owners[best], float(scores[best])
+
+    def _unaddressed(self, folded: str) -> tuple[str, float]:
+        """The closest kind of the message without the words that say whom it is for."""
+        pattern = addressee().pattern
+        core = " ".join(pattern.sub(" ", f" {folded} ").split()) if pattern else folded
+        if not core or core == folded:
+            return "", 0.0
+        return self._closest(core)
 
     def _known(self, word: str) -> bool:
         """A word of the examples, or one letter away from one (typos: "dnake", "tahnks")."""
@@ -161,7 +173,8 @@ class SmallTalkIndex:
                       if len(words) > n]
         for sure, rest in splits:
             tail = " ".join(rest).split()
-            if len(tail) > TAIL_WORDS or (len(clauses) < 2 and not self._cue_in(tail)):
+            cue = self._cue_in(tail)  # "hallo, ich bin neu in jena": a longer tail
+            if len(tail) > TAIL_WORDS + CUE_TAIL * cue or (len(clauses) < 2 and not cue):
                 continue
             kind, score = self._closest(sure)
             if score >= SURE and kind != PERSON and self._talk_tail(tail):
@@ -199,6 +212,13 @@ def cue_words() -> dict[str, Lexicon]:
     kinds = json.loads(text)["kinds"]
     return {kind: Lexicon.of([w for words in kinds[kind].values() for w in words])
             for kind in kinds}
+
+
+@lru_cache(maxsize=1)
+def addressee() -> Lexicon:
+    """Words that only say whom a greeting is for ("zusammen", "à tous"; cues.json)."""
+    text = resources.files("bot.understanding").joinpath(CUES_FILE).read_text("utf-8")
+    return Lexicon.of([w for words in json.loads(text)["addressee"].values() for w in words])
 
 
 def _symbols(text: str) -> str:
