@@ -25,6 +25,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from bot.knowledge.model import SmallTalk
+from bot.understanding import places
 from bot.understanding.person import Asks, Lexicon
 from bot.understanding.person import grammar as person_grammar
 from bot.understanding.policy import Match
@@ -182,8 +183,21 @@ class SmallTalkIndex:
         return None
 
     def _talk_tail(self, tail: list[str]) -> bool:
-        """Words beside a small-talk clause that are small talk too ("selam, nasılsın")."""
-        return sum(map(self._known, tail)) >= TAIL_SHARE * len(tail) or self._cue_in(tail)
+        """Words beside a small-talk clause that are small talk too ("selam, nasılsın"), or
+        a cue with such words ("hallo, ich bin neu in jena"; not "привет, я новенький. врач?")."""
+        if sum(map(self._known, tail)) >= TAIL_SHARE * len(tail):
+            return True
+        rest = self._uncued(tail)  # beside the cue: small talk, Jena or "here", no topic
+        talk = sum(self._known(w) or places.here(w) for w in rest)
+        return len(rest) < len(tail) and talk >= TAIL_SHARE * len(rest)
+
+    def _uncued(self, words: list[str]) -> list[str]:
+        """The words without the cues they hold (a stem's whole word: "я здесь новенький")."""
+        padded = " " + " ".join(words) + " "
+        for cues in self.cues.values():
+            if cues.pattern:
+                padded = re.sub(rf"(?:{cues.pattern.pattern})\S*", " ", padded)
+        return padded.split()
 
     def _cue_in(self, words: list[str]) -> bool:
         padded = " " + " ".join(words) + " "

@@ -93,3 +93,17 @@ def test_a_foreign_question_reaches_its_topic_in_english(project_core: Conversat
 def test_a_foreign_greeting_is_not_answered_with_a_topic(project_core: Conversation) -> None:
     result = answer_json(project_core, "hola, ¿cómo estás?")
     assert result["lang"] == "en" and result["decision"] == "decline"
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [("he visto el anuncio", "foreigners-office"), ("me siento mal", "housing"),
+     ("můžete mi pomoct", "optical-museum"), ("musím být pojištěný", "housing"),
+     ("kolejny termin", "student-housing"), ("mam wizytę u lekarza", "foreigners-office"),
+     ("tôi cần hỗ trợ", "housing"), ("cuál es el trámite", "public-transport"),
+     ("unde pot pune cererea", "jobs"), ("मुझे बीमारी है", "health-insurance"),
+     ("vivo en Alemania", "german-courses"), ("quiero dormir", "student-housing"),
+     ("میرے پاس پاسپورٹ ہے", "public-transport"), ("kỳ thi tiếng Anh", "anti-discrimination")],
+)
+def test_false_friends_name_no_topic(text: str, wrong: str) -> None:
+    assert wrong not in topic_words().found(text, [wrong])

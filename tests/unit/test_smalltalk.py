@@ -213,3 +213,13 @@ def test_greeting_to_everyone_with_a_question_answers_it(project_snapshot, text:
                                   "let me talk to real people"])
 def test_more_requests_for_a_person(project_snapshot, text: str) -> None:
     assert project_snapshot.index.match(text).decision == "handoff"
+
+
+@pytest.mark.parametrize("text", ["merhaba, yeniyim. sigorta?", "привет, я новенький. врач?",
+                                  "bonjour, je suis nouvelle. logement?"])
+def test_an_introduction_with_a_topic_word_is_not_small_talk(project_snapshot, text: str) -> None:
+    assert project_snapshot.index.match(text).decision != "smalltalk"
+
+
+def test_a_question_about_a_card_is_not_about_the_bot(project_snapshot) -> None:
+    assert project_snapshot.index.match("گرین کارت چیه").kind != "about"
