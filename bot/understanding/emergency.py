@@ -51,7 +51,10 @@ TERMS: dict[str, tuple[str, ...]] = {
            "نفس نمی کشه", "داره خفه میشه", "خفه شد"),
     "latin-translit": ("tasadof*", "tasadoff*", "orjans", "urjans", "khodkoshi", "esaaf",
                        "is3af", "7adeth", "ta3rradt"),
-    "tr": ("acil", "kaza", "kazasi", "kaza yaptim", "yarali*", "kanama*", "kaniyor", "yangin*",
+    # "acil" alone is "urgent" (acil paraya ihtiyacım var): only its emergency phrases count
+    "tr": ("acil durum*", "acil servis*", "acil numara*", "acil yardim*", "acil cagri*",
+           "acile", "acilde", "kaza", "kazasi", "kaza yaptim", "yarali*", "kanama*",
+           "kaniyor", "yangin*",
            "siddet*", "dovuyor", "intihar*", "kendimi oldur*", "bilincsiz", "baygin",
            "nefes almiyor", "ambulans", "zehirlen*", "kalp krizi", "tecavuz*", "felc",
            "nefes alamiyor", "nefes alamiyorum", "bogul*"),

@@ -19,6 +19,7 @@ RTL: frozenset[str] = frozenset({"ar", "fa"})
 FALLBACK = "en"
 DETECT_CONFIDENT = 0.5  # below this a detection is not trusted (a lone German term, emoji)
 UNSURE = 0.3  # the most a message of German names alone can be sure of its language
+TIE_SURE = 0.6  # langid's share among tied languages that settles a tie of word votes
 
 _LATIN_LANGS = ("de", "en", "tr", "fr")
 PAIR_GUESS_WORDS = 3  # uk/ru: below this many words the statistics alone only guess
@@ -57,6 +58,7 @@ _LATIN_VOTES: dict[str, frozenset[str]] = {
     "de": _LISTS["de"], "en": _LISTS["en"], "fr": _LISTS["fr"], "tr": _LISTS["tr"],
     "ar": _ARABIZI_WORDS, "fa": _FINGLISH_WORDS, "ru": _RU_LATIN_WORDS, "uk": _UK_LATIN_WORDS,
 }
+_ARABIZI_ARTICLE = "el"  # counts for Arabizi only next to another Arabizi word
 _ARABIZI_DIGIT = re.compile(r"[a-z]+[2375][a-z]|[2375][a-z]{2,}|[a-z]{2,}[2375]\b")
 _URL = re.compile(r"(https?://|www\.)\S+|\S+@\S+")
 _WORD = re.compile(r"[^\W_]+")
@@ -205,7 +207,7 @@ def _by_script_and_words(lowered: str, words: list[str], kept: list[str]) -> Det
         confidence = min(confidence, UNSURE)
     winner = _vote_winner(votes)
     if winner is None:
-        return Detection(best, round(min(confidence, 0.99), 3))
+        return _tie_break(latin, votes) or Detection(best, round(min(confidence, 0.99), 3))
     hits = votes[winner]
     if winner == best:  # the statistics and the words agree: sure even when short
         return Detection(best, round(min(max(confidence, 0.5 + 0.1 * hits), 0.99), 3))
@@ -235,8 +237,23 @@ def _latin_votes(lowered: str, kept: frozenset[str]) -> dict[str, int]:
     votes = {lang: len((kept if lang == "de" else tokens) & listed)
              for lang, listed in _LATIN_VOTES.items()}
     votes["ar"] += 2 * len(_ARABIZI_DIGIT.findall(lowered))
+    if votes["ar"] and _ARABIZI_ARTICLE in tokens:  # "wein el ...", not Spanish "el"
+        votes["ar"] += 1
     votes["fr"] += any(ch in _FR_HINT for ch in lowered)
     return votes
+
+
+def _tie_break(latin: str, votes: dict[str, int]) -> Detection | None:
+    """Two or more Latin-script languages have as many everyday words each ("job
+    etudiant jena": English "job", French "etudiant"): the statistics decide among those
+    alone, not among all four (where German, the language of the names, often wins)."""
+    top = max(votes.values())
+    tied = tuple(lang for lang in _LATIN_LANGS if votes[lang] == top)
+    if top == 0 or len(tied) < 2 or any(votes[lang] == top for lang in votes
+                                         if lang not in _LATIN_LANGS):
+        return None  # romanised Arabic, Persian …: no statistics to ask
+    lang, prob = _langid_rank(latin, tied)[0]
+    return Detection(lang, 0.5 + 0.1 * top) if prob >= TIE_SURE else None
 
 
 def _vote_winner(votes: dict[str, int]) -> str | None:

@@ -1,0 +1,100 @@
+"""Phone-style messages in Arabic, Persian, Turkish and French (issue 10): the reply
+language of short and romanised messages, ties between everyday words, the Turkish
+"acil" (urgent) that is not an emergency on its own, and short questions reaching
+their topic first on the shipped knowledge base."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.conversation.snapshot import Snapshot
+from bot.knowledge.model import KnowledgeBase
+from bot.understanding.emergency import is_emergency
+from bot.understanding.language import DETECT_CONFIDENT, detect
+
+
+@pytest.fixture(scope="module")
+def snap(project_kb: KnowledgeBase) -> Snapshot:
+    return Snapshot.build(project_kb)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("salam wein el jobcenter", "ar"),  # "salam" is Finglish; "wein el" Arabizi
+        ("dawra almani bbalash", "ar"),
+        ("kam si3r el tazkara", "ar"),
+        ("belit tram gheymat", "fa"),
+        ("farda chetore", "fa"),
+        ("doktor irani dar jena", "fa"),
+        ("muze bileti ne kadar", "tr"),
+        ("tmm sagol", "tr"),
+        ("mal au ventre depuis ce matin", "fr"),
+        ("cours du soir pour etrangers", "fr"),
+        ("ممنون", "fa"),
+        ("دنبال خونه میگردم", "fa"),
+        ("انت مين", "ar"),
+        ("شلون اسجل", "ar"),
+    ],
+)
+def test_short_phone_messages_are_recognised(text: str, lang: str) -> None:
+    found = detect(text)
+    assert (found.lang, found.confidence >= DETECT_CONFIDENT) == (lang, True), found
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("job etudiant iena", "fr"), ("student job jena", "en")],
+)
+def test_a_tie_of_everyday_words_is_settled_between_the_tied_languages(
+        text: str, lang: str) -> None:
+    # one English word ("job") and one French ("etudiant"): German must not win on the
+    # statistics of all four Latin-script languages, which favour the German-looking name
+    found = detect(text)
+    assert found.lang == lang and found.confidence >= DETECT_CONFIDENT, found
+
+
+def test_the_arabizi_article_counts_only_next_to_arabizi() -> None:
+    # "el" is Arabizi in "wein el ..." but the Spanish article in "cuesta el billete"
+    assert detect("salam wein el jobcenter").lang == "ar"
+    assert detect("salam").lang == "fa"  # Finglish greets first; Arabic needs its own words
+    assert detect("cuesta el billete").lang != "ar"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["acil paraya ihtiyacim var", "oturumum bitiyor acil ne yapmaliyim", "cok acil cevap ver"],
+)
+def test_turkish_urgent_alone_is_not_an_emergency(text: str) -> None:
+    assert not is_emergency(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["acil durum var yardim edin", "acil servis nerede", "babam fenalasti acile gitmeliyiz",
+     "kaza oldu"],
+)
+def test_turkish_emergencies_are_still_recognised(text: str) -> None:
+    assert is_emergency(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("wein la2i shoghl", "jobs"),
+        ("tazkaret el tram addesh", "public-transport"),
+        ("اقامتي خلصت وين روح", "foreigners-office"),
+        ("kar peyda nemishe komak", "jobs"),
+        ("eghamatam dare tamum mishe", "foreigners-office"),
+        ("یه خونه ارزون میخوام", "housing"),
+        ("oturumum bitiyor acil ne yapmaliyim", "foreigners-office"),
+        ("almanca bilmiyorum is var mi", "jobs"),
+        ("comment aller de la gare au centre ville", "public-transport"),
+        ("cherche un appart pas cher a iena", "housing"),
+    ],
+)
+def test_short_questions_reach_their_topic_first(snap: Snapshot, text: str,
+                                                 expected: str) -> None:
+    match = snap.index.match(text)
+    offered = (match.entry,) if match.decision == "answer" else match.suggestions
+    assert offered and offered[0] == expected, (text, match)
