@@ -24,7 +24,14 @@ from bot.storage.sqlite import SQLiteStorage
 
 # Built indexes and the language model are cached on disk (bot/understanding/diskcache.py);
 # tests, and the bots they start as processes, use a folder of their own, never ~/.cache.
-os.environ.setdefault("WELCOME_BOT_CACHE_DIR", tempfile.mkdtemp(prefix="welcome-bot-cache-"))
+# Each pytest-xdist worker gets its own (workers inherit the first folder made here): a
+# test that plants a stale file must not race another worker's use of the cache.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+_OURS = os.path.basename(os.environ.get("WELCOME_BOT_CACHE_DIR", "")).startswith(
+    "welcome-bot-cache-tests-")
+if "WELCOME_BOT_CACHE_DIR" not in os.environ or (_WORKER and _OURS):
+    os.environ["WELCOME_BOT_CACHE_DIR"] = tempfile.mkdtemp(
+        prefix=f"welcome-bot-cache-tests-{_WORKER or 'main'}-")
 
 DATA = Path(__file__).parent / "data"
 SMALL_KB = DATA / "kb"

@@ -3,6 +3,7 @@ from the memory-mapped disk cache and without it."""
 
 from __future__ import annotations
 
+import os
 import threading
 import zipfile
 from typing import Any
@@ -129,3 +130,10 @@ def test_a_failed_load_is_reported_to_every_caller(monkeypatch) -> None:
     for _ in range(2):
         with pytest.raises(OSError, match="disk full"):
             identifier.identifier(("de",))
+
+
+def test_each_test_worker_has_a_cache_folder_of_its_own() -> None:
+    folder = diskcache.directory()
+    assert folder is not None and folder.name.startswith("welcome-bot-cache-tests-")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    assert worker is None or folder.name.startswith(f"welcome-bot-cache-tests-{worker}-")
