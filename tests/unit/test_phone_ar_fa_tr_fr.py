@@ -8,14 +8,13 @@ from __future__ import annotations
 import pytest
 
 from bot.conversation.snapshot import Snapshot
-from bot.knowledge.model import KnowledgeBase
 from bot.understanding.emergency import is_emergency
 from bot.understanding.language import DETECT_CONFIDENT, detect
 
 
-@pytest.fixture(scope="module")
-def snap(project_kb: KnowledgeBase) -> Snapshot:
-    return Snapshot.build(project_kb)
+@pytest.fixture
+def snap(project_snapshot: Snapshot) -> Snapshot:
+    return project_snapshot  # built once per session (tests/conftest.py)
 
 
 @pytest.mark.parametrize(

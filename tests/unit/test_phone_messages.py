@@ -10,15 +10,14 @@ from bot.conversation.answers import answer
 from bot.conversation.messages import UserState
 from bot.conversation.snapshot import Snapshot
 from bot.i18n import default_translator
-from bot.knowledge.model import KnowledgeBase
 from bot.understanding.language import detect
 
 OFFICES = {"citizens-office", "registration", "foreigners-office"}
 
 
-@pytest.fixture(scope="module")
-def snap(project_kb: KnowledgeBase) -> Snapshot:
-    return Snapshot.build(project_kb)
+@pytest.fixture
+def snap(project_snapshot: Snapshot) -> Snapshot:
+    return project_snapshot  # built once per session (tests/conftest.py)
 
 
 @pytest.mark.parametrize(
