@@ -135,6 +135,12 @@ async def test_real_bot_backup_while_answering_and_restore_after_stop(
             for user in users:
                 fake.push_message(user, ("Anmeldung", "German course", "bus ticket",
                                          "Wohnung")[round_], language_code="en")
+        # The reply may reach the user before its question row is committed: wait for
+        # the row, so the backup taken next has something to show.
+        deadline = time.monotonic() + 30
+        while check_database(data / DB_NAME).rows.get("questions", 0) < 1:
+            assert time.monotonic() < deadline, "no question recorded within 30 s"
+            await asyncio.sleep(0.05)
         backup = tmp_path / "during.sqlite3"
         assert cli.main(["backup", str(backup), "--data-dir", str(data)],
                         out=io.StringIO()) == 0
