@@ -142,6 +142,7 @@ class Index:
     def __setstate__(self, state: dict[str, dict[str, bytes]]) -> None:
         for name, raw in state["parts"].items():  # a turn for other threads between parts
             setattr(self, name, pickle.loads(raw))  # noqa: S301 - our own disk cache
+        self._wordsets.relink(self._vocab_index)  # one vocabulary, not a copy of it
         self._expand = lru_cache(maxsize=50_000)(self._expand_uncached)
 
     def _expand_uncached(self, token: str) -> tuple[tuple[str, float], ...]:

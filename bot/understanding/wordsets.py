@@ -49,6 +49,14 @@ class WordSets:
         np.cumsum(np.bincount(row_of, minlength=len(vocab)), out=self._indptr[1:])
         self._vocab = vocab
 
+    def __getstate__(self) -> dict[str, object]:
+        """Without the vocabulary: its owner keeps it (``relink`` after unpickling)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_vocab"}
+
+    def relink(self, vocab: dict[str, int]) -> None:
+        """Use ``vocab`` (the one built with, kept by the owner) again after unpickling."""
+        self._vocab = vocab
+
     def sharing(self, words: Sequence[str]) -> npt.NDArray[np.bool_]:
         """Per set, whether it holds one of ``words``."""
         found = np.zeros(self.size, dtype=np.bool_)
