@@ -7,7 +7,8 @@ not-covered kinds (out-of-scope questions count as "not right"), then scans the 
 suggest thresholds on the full index — where a not-covered kind ranked first (over a
 clearly weaker entry, policy rule 3) always declines — and prints the best pair under the
 limits: in-scope questions answered with a wrong entry <= 1 %, out-of-scope questions
-answered with any entry <= 3 % and declined >= 88 %, in-scope declined <= 8 %. Between
+answered with any entry <= 2 % pooled and <= 4 % in every set on its own, and declined
+>= 90 %, in-scope declined <= 8 %. Between
 the two thresholds the bot asks back ("Did you mean…" with the closest topics); the best
 pair answers the most questions right, then reaches the right topic (answer or buttons)
 most often. With ``--write`` the fitted values go
@@ -78,6 +79,13 @@ def features(index: Index, text: str) -> tuple[list[float], str | None, list[str
     return list(cands[0].features(runner)), top, offered[: index.thresholds.max_suggestions]
 
 
+def worst(hits: np.ndarray, among: np.ndarray, sets: np.ndarray) -> float:
+    """The largest share of ``hits`` among the cases ``among`` of any one set."""
+    shares = [float(np.mean(hits[among & (sets == n)])) for n in np.unique(sets)
+              if (among & (sets == n)).any()]
+    return max(shares, default=0.0)
+
+
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50) -> np.ndarray:
     """Newton's method (IRLS) with a small ridge; returns [bias, w1, w2, …]."""
     design = np.hstack([np.ones((len(x), 1)), x])
@@ -94,12 +102,17 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dev", nargs="+", default=[
         "eval/dev.jsonl", "eval/dev-long.jsonl", "eval/tune.jsonl", "eval/tune-oos.jsonl",
-        "eval/phone-tune.jsonl", "eval/phone-tune-2.jsonl"])
+        "eval/phone-tune.jsonl", "eval/phone-tune-2.jsonl", "eval/phone-tune-3.jsonl"])
     parser.add_argument("--knowledge", default=str(default_directory()))
     parser.add_argument("--max-in-scope-declined", type=float, default=0.08)
     parser.add_argument("--max-wrong-answer", type=float, default=0.01)
-    parser.add_argument("--max-out-of-scope-answered", type=float, default=0.03)
-    parser.add_argument("--min-out-of-scope-declined", type=float, default=0.88)
+    parser.add_argument("--max-out-of-scope-answered", type=float, default=0.02)
+    parser.add_argument("--min-out-of-scope-declined", type=float, default=0.90)
+    # The scan fits the pooled share of out-of-scope questions answered to its limit, and a
+    # fresh set does worse: phone-tune-3, written blind, had 7-9 % answered at a pooled 2.7-
+    # 2.9 %. Hence a margin (2 % pooled for the issue's 3 %), every set on its own under a
+    # limit too (a pool hides one set's kind of question), and >= 90 % declined.
+    parser.add_argument("--max-out-of-scope-answered-per-set", type=float, default=0.04)
     parser.add_argument("--write", action="store_true",
                         help="store the fitted values in bot/understanding/calibration.json")
     args = parser.parse_args()
@@ -109,8 +122,9 @@ def main() -> int:
     # from wrong (and out-of-scope) answers on its own — also for a knowledge base whose
     # not-covered.yaml is thin; the kinds then decline on top of it.
     plain = Index(replace(kb, not_covered=MappingProxyType({})))
-    cases = [json.loads(line) for name in args.dev
+    cases = [{**json.loads(line), "_set": n} for n, name in enumerate(args.dev)
              for line in Path(name).read_text("utf-8").splitlines() if line]
+    sets = np.array([case["_set"] for case in cases])
     fit_rows, fit_labels, rows, labels, scoped, outside, offered = [], [], [], [], [], [], []
     for case in cases:
         feats, top, _ = features(plain, case["text"])
@@ -153,9 +167,11 @@ def main() -> int:
             wrong = float(np.mean((answered & (y == 0))[scoped]))
             in_declined = float(np.mean(declined[scoped]))
             oos_answered = float(np.mean(answered[~scoped])) if (~scoped).any() else 0.0
+            worst_set = worst(answered & ~scoped, ~scoped, sets)
             oos_declined = float(np.mean(declined[~scoped])) if (~scoped).any() else 1.0
             if (in_declined > args.max_in_scope_declined or wrong > args.max_wrong_answer
                     or oos_answered > args.max_out_of_scope_answered
+                    or worst_set > args.max_out_of_scope_answered_per_set
                     or oos_declined < args.min_out_of_scope_declined):
                 continue
             key = (round(acc, 3), reach, oos_declined)
@@ -176,7 +192,8 @@ def main() -> int:
     if args.write:
         write(cal, float(answer), float(suggest),
               f"{' '.join(args.dev)}, limits: wrong answers ≤ {args.max_wrong_answer}, "
-              f"out of scope answered ≤ {args.max_out_of_scope_answered}, in scope declined ≤ "
+              f"out of scope answered ≤ {args.max_out_of_scope_answered} (in every set ≤ "
+              f"{args.max_out_of_scope_answered_per_set}), in scope declined ≤ "
               f"{args.max_in_scope_declined}: {int(scoped.sum())} in-scope and "
               f"{int((~scoped).sum())} out-of-scope questions; {figures}")
     return 0

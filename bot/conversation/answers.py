@@ -17,6 +17,7 @@ from bot.conversation.messages import Button, Reply, Text, UserState
 from bot.conversation.snapshot import Snapshot
 from bot.i18n import Translator
 from bot.knowledge.loader import Contact, Entry, KnowledgeBase
+from bot.understanding import foreign_topics
 from bot.understanding.foreign import identify
 from bot.understanding.language import (
     DETECT_CONFIDENT,
@@ -51,7 +52,9 @@ def answer(snap: Snapshot, tr: Translator, text: str, state: UserState,
     fallback = state.lang or negotiate(client_lang)
     if sure and found.lang not in SUPPORTED:  # a language the bot does not speak (yet)
         lang = lang or fallback or FALLBACK
-        match = snap.index.match(question, "")
+        question = foreign_topics.set_apart(question)  # "办理Anmeldung": the German term apart
+        found_topics = foreign_topics.topic_words().found(question, snap.kb.entries)
+        match = foreign_topics.offer(snap.index.match(question, ""), found_topics)
         replies = reply_for(snap.kb, tr, match, lang, state.group, person)
         return lang, match, [unsupported_note(tr, lang), *replies]
     lang = lang or (found.lang if sure or not fallback else fallback)

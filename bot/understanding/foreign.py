@@ -57,12 +57,13 @@ _WORDS: dict[str, frozenset[str]] = {
         dugsiga waxbarasho jaamacad jaamacadda magaalada xafiis xafiiska sharci sharciga
         deganaansho deganaanshaha tigid tigidh tigidhka baska mahadsanid mahadsan salaan
         salaam nabad galab subax wanaagsan fiican walaal saaxiib warran caawin caawimaad caawi
-        cusub diiwaan diiwaangelin hadla soomaali soomaaliga raadinayaa""".split()),
+        cusub diiwaan diiwaangelin hadla soomaali soomaaliga raadinayaa fadlan""".split()),
     "pt": frozenset("""
         obrigado obrigada bom boa olá ola tudo bem você voce não nao preciso onde fazer
         tchau noite fica inscrevo num numa procuro emprego tenho quero posso consigo
         trabalho meu minha ônibus onibus alemão alemao aulas também conta
-        ajuda autorização autorizacao moro morar""".split()),
+        ajuda autorização autorizacao moro morar custa bilhete autocarro quanto
+        arrendar morada""".split()),
     "sq": frozenset({"faleminderit", "tungjatjeta", "përshëndetje", "pershendetje", "është",
                      "eshte", "duhet", "kërkoj", "kerkoj", "punë", "pune", "mirë", "mire",
                      "mirupafshim", "mirëdita", "miredita", "gjej", "qira", "banesë"}),
@@ -96,13 +97,15 @@ _WORDS: dict[str, frozenset[str]] = {
         huis lessen inschrijven verblijfsvergunning zorgverzekering studentenhuis zoeken
         waarom wanneer hoeveel kost goedemorgen goedemiddag doei alsjeblieft alstublieft
         heel veel krijg krijgen weet kunnen moeten afspraak gemeente huisarts verzekering
-        ziektekosten""".split()),
+        ziektekosten werk baan kan wil wilt kunt naar gaat heeft wordt deze geen
+        dokter huisarts kinderopvang""".split()),
     "cs": frozenset("""
         kde jsem jsi mám potřebuju potřebuji potrebuju potrebuji chci prosím děkuji dekuji
         díky diky ahoj práci hledám hledam kurzy pojištění pojisteni koupit najít najit
         udělám udelam kdy otevřeno jízdenku jizdenku lékaře lekare povolení povoleni pobytu
         zdravotní zdravotni němčiny nemciny tramvaj nebo jaké jake jaký jaky můžu muzu
-        můžete muzete""".split()),
+        můžete muzete kolik stojí stoji jízdenka jizdenka který ktery která ktera které
+        ktere tady taky měsíc mesic děkuju dekuju""".split()),
 }
 # Letters only one Latin-script language the bot does not speak writes (ã and õ are also
 # Vietnamese, whose own letters are looked at first).

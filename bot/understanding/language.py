@@ -21,6 +21,8 @@ DETECT_CONFIDENT = 0.5  # below this a detection is not trusted (a lone German t
 UNSURE = 0.3  # the most a message of German names alone can be sure of its language
 
 _LATIN_LANGS = ("de", "en", "tr", "fr")
+PAIR_GUESS_WORDS = 3  # uk/ru: below this many words the statistics alone only guess
+PAIR_GUESS = 0.45  # ... and a guess is not sure (< DETECT_CONFIDENT)
 
 # Letters only one language of a pair uses.
 _UK_ONLY = set("іїєґ")
@@ -47,6 +49,7 @@ _UK_WORDS, _RU_WORDS = _LISTS["uk"], _LISTS["ru"]
 _FA_WORDS, _AR_WORDS = _LISTS["fa"], _LISTS["ar"]
 _ARABIZI_WORDS, _FINGLISH_WORDS = _LISTS["arabizi"], _LISTS["finglish"]
 _RU_LATIN_WORDS, _UK_LATIN_WORDS = _LISTS["ru-latin"], _LISTS["uk-latin"]
+GERMAN_EVERYDAY = _LISTS["de"]  # never ignored as part of a German name (vocabulary.py)
 # Everyday words of every language as typed in Latin letters: a short message is the
 # language of its own words, not of the German names in it ("contrat électricité
 # stadtwerke jena" is French).
@@ -125,17 +128,27 @@ def _pair(
     b_letters: set[str],
     a_words: frozenset[str],
     b_words: frozenset[str],
+    guess_words: int = 0,
 ) -> Detection:
-    """Decide between two languages sharing a script: letters, then words, then statistics."""
+    """Decide between two languages sharing a script: letters, then words, then statistics.
+
+    With ``guess_words``, a message of fewer words that neither letters nor words tell
+    apart ("ок", "ясно", "рецепт") is a guess of the statistics: not sure, so the user's
+    own language is kept.
+    """
     score = 0.0
     score += 2.0 * sum(ch in a_letters for ch in text) - 2.0 * sum(ch in b_letters for ch in text)
     score += 1.5 * sum(w in a_words for w in words) - 1.5 * sum(w in b_words for w in words)
+    told = score != 0
     ranked = dict(_langid_rank(" ".join(words), (a, b)))
     score += 4.0 * (ranked.get(a, 0.5) - 0.5)
     if score == 0:
-        return Detection(a, 0.5)
+        return Detection(a, 0.5 if len(words) >= guess_words else PAIR_GUESS)
     lang = a if score > 0 else b
-    return Detection(lang, min(0.99, 0.5 + abs(score) / 8))
+    confidence = min(0.99, 0.5 + abs(score) / 8)
+    if not told and len(words) < guess_words:
+        confidence = min(confidence, PAIR_GUESS)
+    return Detection(lang, confidence)
 
 
 def detect(text: str, ignore: frozenset[str] = frozenset()) -> Detection:
@@ -174,19 +187,22 @@ def _by_script_and_words(lowered: str, words: list[str], kept: list[str]) -> Det
     joined = " ".join(kept)
     if scripts["cyrillic"] >= max(2, 0.25 * letters):
         cyr = [w for w in kept if _script_counts(w)["cyrillic"]]
-        return _pair(" ".join(cyr), cyr, "uk", "ru", _UK_ONLY, _RU_ONLY, _UK_WORDS, _RU_WORDS)
+        return _pair(" ".join(cyr), cyr, "uk", "ru", _UK_ONLY, _RU_ONLY, _UK_WORDS, _RU_WORDS,
+                     PAIR_GUESS_WORDS)
     if scripts["arabic"] >= max(2, 0.25 * letters):
         arab = [w for w in kept if _script_counts(w)["arabic"]]
         return _pair(" ".join(arab), arab, "fa", "ar", _FA_ONLY, _AR_ONLY, _FA_WORDS, _AR_WORDS)
     latin = lowered if len(kept) == len(words) else joined
     votes = _latin_votes(lowered, frozenset(re.findall(r"[a-z0-9]+", _fold(latin))))
-    ranked = _langid_rank(latin, _LATIN_LANGS)
+    ranked, leaning = _latin_rank(lowered, latin, len(kept), votes)
     best, prob = ranked[0]
     if any(ch in _TR_ONLY for ch in latin):  # ı ş ğ: only Turkish writes them
         votes["tr"] += 2
         if best != "tr":
             best, prob = "tr", 0.7
     confidence = prob if len(kept) >= 3 else prob * 0.6
+    if leaning:
+        confidence = min(confidence, UNSURE)
     winner = _vote_winner(votes)
     if winner is None:
         return Detection(best, round(min(confidence, 0.99), 3))
@@ -196,6 +212,19 @@ def _by_script_and_words(lowered: str, words: list[str], kept: list[str]) -> Det
     if winner in _LATIN_LANGS and prob >= 0.95 and hits < 2:
         return Detection(best, round(min(confidence, 0.99), 3))
     return Detection(winner, round(min(0.5 + 0.1 * hits, 0.9), 3))
+
+
+def _latin_rank(lowered: str, latin: str, kept: int,
+                votes: dict[str, int]) -> tuple[list[tuple[str, float]], bool]:
+    """The statistics on the words besides the German names (``latin``), and whether they
+    were too few and unsure, so that the whole message decided: one word around
+    German names ("gez befreiung student") are German when the whole message reads German
+    — a lean, never sure (the user's own language wins)."""
+    ranked = _langid_rank(latin, _LATIN_LANGS)
+    if kept > 1 or ranked[0][1] >= 0.5 or _vote_winner(votes) is not None:
+        return ranked, False
+    whole = _langid_rank(lowered, _LATIN_LANGS)
+    return (whole, True) if whole[0][0] == "de" else (ranked, False)
 
 
 def _latin_votes(lowered: str, kept: frozenset[str]) -> dict[str, int]:

@@ -70,6 +70,7 @@ UNKNOWN_WEIGHT = 0.6  # share of the largest IDF an unknown word adds to a messa
 NGRAM_TOP = 3  # entries the n-gram model adds to the rerank beside the word stage's best
 NGRAM_WEIGHT = 0.3  # weight of the n-gram posterior in the ranking score
 NGRAM_TEMPERATURE = 0.2  # softens naive Bayes' over-confident posterior
+EXACT_NEIGHBOUR = 0.8  # a known word's neighbours need this similarity to count
 
 WordScore = tuple[FloatArray | None, float, float]  # see Index._word_score
 # the variants the rerank compares, and the same as word sets with their numbers (or None)
@@ -162,6 +163,10 @@ class Index:
             for other, score in self._similar(token):
                 if other != token:
                     found[other] = max(found.get(other, 0.0), score / 100 * 0.9)
+        if token in self._vocab_index:
+            # a word the base knows as it is: a loose neighbour (a compound sharing its
+            # first part: kindergeld / kinderreisepass) is another word, not a typo of it
+            found = {t: s for t, s in found.items() if s >= EXACT_NEIGHBOUR}
         return tuple(sorted(found.items(), key=lambda kv: -kv[1]))
 
     def _similar(self, token: str) -> list[tuple[str, float]]:
@@ -245,9 +250,13 @@ class Index:
         weights = [w * (self.idf[token] * sim) for (_, w), (token, sim) in zip(
             found, matches, strict=True)]
         # one maximum over all the words ``word`` may stand for (a maximum is exact)
-        np.maximum.at(contrib, np.concatenate([idx for idx, _ in found]),
-                      np.concatenate(weights))
-        return np.minimum(contrib, best_idf * KEYWORD_WEIGHT), best_idf, 0.0
+        where = np.concatenate([idx for idx, _ in found])
+        np.maximum.at(contrib, where, np.concatenate(weights))
+        # A word only not-covered kinds know (voiture, käsespätzle) is, for the entries,
+        # as unknown as a word nobody knows: the calibration was fitted on an index
+        # without the kinds, where it is unknown (bench/calibrate.py).
+        foreign = best_idf if int(where.min()) >= len(self.kb.entries) else 0.0
+        return np.minimum(contrib, best_idf * KEYWORD_WEIGHT), best_idf, foreign
 
     def _with_phrases(self, coverage: FloatArray, words: list[str]) -> FloatArray:
         """``coverage`` raised for entries whose multi-word keyword occurs whole."""

@@ -25,7 +25,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from bot.knowledge.model import SmallTalk
-from bot.understanding import wordsets
+from bot.understanding import places, wordsets
 from bot.understanding.person import Asks, Lexicon
 from bot.understanding.person import grammar as person_grammar
 from bot.understanding.policy import Match
@@ -48,8 +48,10 @@ TYPO_WORDS = 2  # a message this short and CLOSE to an example is small talk (no
 TYPO_LETTERS = 5  # words this long count as small-talk words one letter away from one
 CUE_WORDS = 8  # a kind's own word (cues.json) decides a message this short no topic fits
 CUES_FILE = "cues.json"
+ADDRESSED_WORDS = 4  # a message this short is compared without its addressee too
 CUE_ALONE = frozenset({"insult", "thanks", ABOUT})  # kinds whose cue words decide by themselves
 TAIL_WORDS, TAIL_SHARE = 4, 0.5  # words beside a SURE small-talk clause ("merci, hat geholfen")
+CUE_TAIL = 2  # ... and this many more when they hold a cue ("hallo, ich bin neu in jena")
 _CLAUSE = re.compile(r"[,.!?;:…()\n]+")
 _REPEATS = re.compile(r"([^\W\d])\1{2,}")  # three or more of one letter
 _TWICE = re.compile(r"\b(\w+)(?: \1\b)+")  # one word again and again ("ok ok", "hi hi hi")
@@ -129,6 +131,8 @@ class SmallTalkIndex:
         if self.person and asks == Asks.NO:
             person = self._person_words.best(words, self._person_sets)
         kind, score = self._closest(folded)
+        if len(words) <= ADDRESSED_WORDS:  # "guten abend zusammen": also without "zusammen"
+            kind, score = max((kind, score), self._unaddressed(folded), key=lambda ks: ks[1])
         if asks == Asks.BOT and kind == PERSON:
             kind = ABOUT  # "are you a real person?" asks about the bot
         if loose is None and len(words) <= TYPO_WORDS and score >= CLOSE and kind != PERSON:
@@ -139,6 +143,14 @@ class SmallTalkIndex:
         scores = process.cdist([folded], self.texts, scorer=fuzz.ratio, dtype=np.uint8)[0]
         best = int(np.argmax(scores))
         return self.owners[best], float(scores[best])
+
+    def _unaddressed(self, folded: str) -> tuple[str, float]:
+        """The closest kind of the message without the words that say whom it is for."""
+        pattern = addressee().pattern
+        core = " ".join(pattern.sub(" ", f" {folded} ").split()) if pattern else folded
+        if not core or core == folded:
+            return "", 0.0
+        return self._closest(core)
 
     def _known(self, word: str) -> bool:
         """A word of the examples, or one letter away from one (typos: "dnake", "tahnks")."""
@@ -165,7 +177,8 @@ class SmallTalkIndex:
                       if len(words) > n]
         for sure, rest in splits:
             tail = " ".join(rest).split()
-            if len(tail) > TAIL_WORDS or (len(clauses) < 2 and not self._cue_in(tail)):
+            cue = self._cue_in(tail)  # "hallo, ich bin neu in jena": a longer tail
+            if len(tail) > TAIL_WORDS + CUE_TAIL * cue or (len(clauses) < 2 and not cue):
                 continue
             kind, score = self._closest(sure)
             if score >= SURE and kind != PERSON and self._talk_tail(tail):
@@ -173,8 +186,21 @@ class SmallTalkIndex:
         return None
 
     def _talk_tail(self, tail: list[str]) -> bool:
-        """Words beside a small-talk clause that are small talk too ("selam, nasılsın")."""
-        return sum(map(self._known, tail)) >= TAIL_SHARE * len(tail) or self._cue_in(tail)
+        """Words beside a small-talk clause that are small talk too ("selam, nasılsın"), or
+        a cue with such words ("hallo, ich bin neu in jena"; not "привет, я новенький. врач?")."""
+        if sum(map(self._known, tail)) >= TAIL_SHARE * len(tail):
+            return True
+        rest = self._uncued(tail)  # beside the cue: small talk, Jena or "here", no topic
+        talk = sum(self._known(w) or places.here(w) for w in rest)
+        return len(rest) < len(tail) and talk >= TAIL_SHARE * len(rest)
+
+    def _uncued(self, words: list[str]) -> list[str]:
+        """The words without the cues they hold (a stem's whole word: "я здесь новенький")."""
+        padded = " " + " ".join(words) + " "
+        for cues in self.cues.values():
+            if cues.pattern:
+                padded = re.sub(rf"(?:{cues.pattern.pattern})\S*", " ", padded)
+        return padded.split()
 
     def _cue_in(self, words: list[str]) -> bool:
         padded = " " + " ".join(words) + " "
@@ -203,6 +229,13 @@ def cue_words() -> dict[str, Lexicon]:
     kinds = json.loads(text)["kinds"]
     return {kind: Lexicon.of([w for words in kinds[kind].values() for w in words])
             for kind in kinds}
+
+
+@lru_cache(maxsize=1)
+def addressee() -> Lexicon:
+    """Words that only say whom a greeting is for ("zusammen", "à tous"; cues.json)."""
+    text = resources.files("bot.understanding").joinpath(CUES_FILE).read_text("utf-8")
+    return Lexicon.of([w for words in json.loads(text)["addressee"].values() for w in words])
 
 
 def _symbols(text: str) -> str:

@@ -22,9 +22,11 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.knowledge.model import Entry, KnowledgeBase, NotCovered
+from bot.understanding.language import GERMAN_EVERYDAY
 from bot.understanding.ngrams import Docs, _ranges
 from bot.understanding.text import WordTokens, index_tokens, match_tokens
 
+FUNCTION_WORD_LEN = 4  # "auf", "der", "fur", "ohne": parts of names, not a sign of German
 KEYWORD_WEIGHT = 1.6  # a keyword staff chose is a stronger signal than a word in a variant
 TITLE_WEIGHT = 1.2
 MIN_FUZZY_LEN = 4
@@ -308,9 +310,12 @@ def by_initial(vocab: Iterable[str]) -> dict[str, Initial]:
 
 def ignored_words(kb: KnowledgeBase) -> frozenset[str]:
     """Keyword words in Latin letters (German official terms) that say nothing about the
-    language of a message."""
-    return frozenset(w for e in kb.entries.values() for k in e.keywords
-                     for w in match_tokens(k) if w.isascii())
+    language of a message. German everyday words ("anmelden", "gesucht", "lernen") are not
+    ignored: written, they say the writer writes German; short function words stay ignored,
+    as parts of names ("Haus auf der Mauer", "Agentur für Arbeit")."""
+    words = frozenset(w for e in kb.entries.values() for k in e.keywords
+                      for w in match_tokens(k) if w.isascii())
+    return words - frozenset(w for w in GERMAN_EVERYDAY if len(w) > FUNCTION_WORD_LEN)
 
 
 def phrases(kb: KnowledgeBase, weight: dict[str, float]) -> Phrases:

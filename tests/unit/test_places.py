@@ -23,6 +23,11 @@ from bot.understanding.text import normalize
         "Ausländerbehörde Halle öffnungszeiten",
         "rdv burgeramt munich",
         "münchen kvr termin",
+        "münih ausländerbehörde randevu",
+        "Köln'de ev kirası ne kadar",
+        "شقة ببرلين كم أجارها",  # bi-Berlin: the proclitic on the name
+        "Bürgeramt in Wien",
+        "فيينا مكتب الأجانب",  # Vienna, not fa- + Jena
     ],
 )
 def test_another_place_is_recognised(text: str) -> None:
@@ -40,6 +45,9 @@ def test_another_place_is_recognised(text: str) -> None:
         "essen gehen vegan",
         "Bürgeramt Berlin ist voll, gibt es hier schneller termine",
         "як записатися в бюргерамт у Єні",
+        "Berlin'den taşındım, anmeldung nasıl yapılır",  # -den: from Berlin
+        "Leipzig'ten geldik, Jena'da ev arıyoruz",
+        "ساكن بينا وبدي سجل عنواني",  # bi-Jena
         "",
     ],
 )

@@ -185,3 +185,41 @@ def test_ask_json_has_decision_kind_and_asked_in(project_core: Conversation) -> 
     assert json.loads(json.dumps(result)) == result
     result = answer_json(project_core, "wo melde ich meine wohnung an")
     assert result["decision"] == "answer" and result["kind"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("guten abend zusammen", "greeting"), ("bonjour à tous", "greeting"),
+     ("hallo, ich bin neu in jena 😊", "greeting"), ("دمتون گرم", "thanks")],
+)
+def test_greeting_to_everyone_and_introductions_are_small_talk(project_snapshot, text: str,
+                                                              kind: str) -> None:
+    match = project_snapshot.index.match(text)
+    assert (match.decision, match.kind) == ("smalltalk", kind)
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [("hallo zusammen, wo ist das bürgeramt?", "citizens-office"),
+     ("hi, i'm new here, where do i register my address?", "registration")],
+)
+def test_greeting_to_everyone_with_a_question_answers_it(project_snapshot, text: str,
+                                                        entry: str) -> None:
+    match = project_snapshot.index.match(text)
+    assert match.decision == "answer" and match.entry == entry
+
+
+@pytest.mark.parametrize("text", ["gibt es hier auch echte leute?", "با پشتیبانی حرف بزنم",
+                                  "let me talk to real people"])
+def test_more_requests_for_a_person(project_snapshot, text: str) -> None:
+    assert project_snapshot.index.match(text).decision == "handoff"
+
+
+@pytest.mark.parametrize("text", ["merhaba, yeniyim. sigorta?", "привет, я новенький. врач?",
+                                  "bonjour, je suis nouvelle. logement?"])
+def test_an_introduction_with_a_topic_word_is_not_small_talk(project_snapshot, text: str) -> None:
+    assert project_snapshot.index.match(text).decision != "smalltalk"
+
+
+def test_a_question_about_a_card_is_not_about_the_bot(project_snapshot) -> None:
+    assert project_snapshot.index.match("گرین کارت چیه").kind != "about"
