@@ -20,8 +20,11 @@ all queued at once, each user's messages in order, users randomly interleaved.
 Reported per bot: messages answered per second (messages / time from the first push to
 the end of the last one), median and p95 latency from a message's push to the moment the
 bot finished it (its last reply accepted by the fake; observed by a handler in a later
-group), and the replies sent per message. Every message must be finished and the fake
-must have served no error, else the run fails.
+group), the replies sent per message, and the CPU time of this process per message over
+the same span (fake, bot and harness share one event loop, so msgs/s is CPU-bound; CPU
+time is less disturbed by other jobs on the machine, but misses time the loop spent
+blocked, e.g. waiting for the disk). Every message must be finished and the fake must
+have served no error, else the run fails.
 
 ``--rate-limit off`` (default) keeps the limiter but switches its overall rate off, so the
 software is measured; ``telegram`` keeps the shipped 30 messages/s, which Telegram itself
@@ -98,6 +101,12 @@ class Result:
     seconds: float
     latencies: list[float]
     replies: int
+    cpu: float  # CPU seconds of this process (fake, bot, harness) over the same span
+
+    @property
+    def cpu_ms(self) -> float:
+        """CPU milliseconds per message: less disturbed by other jobs than msgs/s."""
+        return 1000 * self.cpu / self.messages
 
     @property
     def rate(self) -> float:
@@ -171,11 +180,12 @@ async def measure(name: str, start: Callable[[FakeBotAPI], AbstractAsyncContextM
 
         plan = workload(users, messages)
         pushed: dict[int, float] = {}
-        begin = time.perf_counter()
+        begin, cpu_begin = time.perf_counter(), time.process_time()
         for user, lang, text in interleave(plan):
             pushed[fake.push_message(user, text, language_code=lang)] = time.perf_counter()
         await tracker.wait(pushed, timeout=600)
         end = max(tracker.finished[u].at for u in pushed)
+        cpu = time.process_time() - cpu_begin
         replies = len(fake.sent()) - before
         if fake.errors:
             raise SystemExit(f"{name}: the fake served errors, e.g. {fake.errors[:3]}")
@@ -184,7 +194,7 @@ async def measure(name: str, start: Callable[[FakeBotAPI], AbstractAsyncContextM
             raise SystemExit(f"{name}: {len(unanswered)} users got fewer replies than "
                              f"messages, e.g. user {unanswered[0]}")
     latencies = [tracker.finished[u].at - t for u, t in pushed.items()]
-    return Result(name, len(pushed), end - begin, latencies, replies)
+    return Result(name, len(pushed), end - begin, latencies, replies, cpu)
 
 
 class Counter(logging.Handler):
@@ -200,11 +210,11 @@ class Counter(logging.Handler):
 
 def table(results: list[Result]) -> None:
     print(f"  {'bot':12} {'msgs':>6} {'seconds':>8} {'msgs/s':>8} {'median ms':>10} "
-          f"{'p95 ms':>8} {'replies/msg':>12} {'replies/s':>10}")
+          f"{'p95 ms':>8} {'replies/msg':>12} {'replies/s':>10} {'CPU ms/msg':>11}")
     for r in results:
         print(f"  {r.name:12} {r.messages:6} {r.seconds:8.2f} {r.rate:8.1f} "
               f"{1000 * r.median:10.0f} {1000 * r.p95:8.0f} {r.replies / r.messages:12.2f} "
-              f"{r.replies / r.seconds:10.1f}")
+              f"{r.replies / r.seconds:10.1f} {r.cpu_ms:11.2f}")
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -225,13 +235,15 @@ async def run(args: argparse.Namespace) -> int:
         runs.append((echo_result, bot_result))
         print(f"\nrun {n + 1}")
         table([echo_result, bot_result])
-        print(f"  ratio bot/echo (msgs/s): {bot_result.rate / echo_result.rate:.2f}")
+        print(f"  ratio bot/echo (msgs/s): {bot_result.rate / echo_result.rate:.2f}; "
+              f"CPU per message: {bot_result.cpu_ms / echo_result.cpu_ms:.2f}×")
     if args.runs > 1:
         echo_rate = statistics.median(e.rate for e, _ in runs)
         bot_rate = statistics.median(b.rate for _, b in runs)
         ratio = statistics.median(b.rate / e.rate for e, b in runs)
+        cpu = statistics.median(b.cpu_ms / e.cpu_ms for e, b in runs)
         print(f"\nmedian of {args.runs} runs: echo {echo_rate:.1f} msgs/s, "
-              f"bot {bot_rate:.1f} msgs/s, ratio {ratio:.2f}")
+              f"bot {bot_rate:.1f} msgs/s, ratio {ratio:.2f}; CPU per message {cpu:.2f}×")
     at_end = status()
     print(f"\nresident memory of this process (fake API, both bots, harness): start "
           f"{mb(at_start['VmRSS'])}, peak {mb(at_end['VmHWM'])}, end {mb(at_end['VmRSS'])}")

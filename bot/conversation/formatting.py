@@ -45,9 +45,11 @@ def _escape(text: str, lang: str) -> str:
 
 
 def _cut(text: str, lang: str, budget: int) -> list[str]:
-    """Cut plain text so each piece, once isolated and escaped, fits in ``budget`` units."""
+    """Cut plain text so each piece, once isolated and escaped, fits in ``budget`` units;
+    returns the pieces isolated and escaped (a paragraph that fits is escaped only once)."""
     pieces = []
-    while utf16_len(_escape(text, lang)) > budget:
+    escaped = _escape(text, lang)
+    while utf16_len(escaped) > budget:
         size, cut, space = 0, 0, -1
         for i, ch in enumerate(text):
             size += utf16_len(_escape(ch, lang)) + (2 if lang in RTL else 0)
@@ -58,17 +60,17 @@ def _cut(text: str, lang: str, budget: int) -> list[str]:
                 space = i
         if space > budget // 3:
             cut = space
-        pieces.append(text[:cut])
+        pieces.append(_escape(text[:cut], lang))
         text = text[cut:].lstrip()
-    return [*pieces, text] if text else pieces
+        escaped = _escape(text, lang)
+    return [*pieces, escaped] if text else pieces
 
 
 def _pieces(plain: str, lang: str, bold_first_line: bool = False) -> list[str]:
     """Escaped HTML paragraphs, none longer than the limit (long ones cut at whitespace)."""
     out = []
     for number, paragraph in enumerate(plain.split("\n\n")):
-        for part, chunk in enumerate(_cut(paragraph, lang, LIMIT - 100)):
-            escaped = _escape(chunk, lang)
+        for part, escaped in enumerate(_cut(paragraph, lang, LIMIT - 100)):
             if bold_first_line and number == 0 and part == 0:
                 head, sep, tail = escaped.partition("\n")
                 escaped = f"<b>{head}</b>{sep}{tail}"

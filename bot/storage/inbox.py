@@ -41,6 +41,7 @@ class Inbox:
 
     def __init__(self, storage: SQLiteStorage) -> None:
         self.storage = storage
+        self._unsynced = False  # updates stored since the last ``sync``
         for statement in _SCHEMA.strip().split(";"):
             if statement.strip():
                 storage.execute(statement)
@@ -52,7 +53,17 @@ class Inbox:
             "INSERT OR IGNORE INTO inbox (update_id, sender, payload) VALUES (?, ?, ?) "
             "RETURNING update_id",
             (update_id, sender, json.dumps(payload, ensure_ascii=False)))
+        self._unsynced = self._unsynced or bool(rows)
         return bool(rows)
+
+    def sync(self) -> None:
+        """Make the updates stored so far survive a power cut, before Telegram is told
+        they arrived. The database commits without waiting for the disk (sqlite.py:
+        WAL, synchronous=NORMAL); a checkpoint writes the log to the disk first. Called
+        once per getUpdates (polling) or per update (webhook), not once per commit."""
+        if self._unsynced:
+            self.storage.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self._unsynced = False
 
     def pending(self) -> list[tuple[int, str]]:
         """Every update not yet answered, oldest first: (update id, sender)."""

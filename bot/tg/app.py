@@ -41,7 +41,7 @@ from bot.knowledge.loader import load
 from bot.storage.backup import take_run_lock
 from bot.storage.sqlite import DB_NAME, SQLiteStorage
 from bot.tg import handlers, relay, staffcmd, together, webhook
-from bot.tg.inbox import InboxQueue
+from bot.tg.inbox import InboxQueue, UpdatesRequest
 from bot.tg.ordering import PerUserProcessor
 from bot.tg.service import BotService, send_with_retry
 from bot.tg.texts import ABOUT, COMMANDS, DESCRIPTIONS, SHORT_ABOUT
@@ -115,6 +115,8 @@ def build_application(settings: Settings, conv: Conversation,
     queue.wait_for_room = not settings.webhook_url  # the webhook answers 200 once stored
     processor = PerUserProcessor()
     processor.finished, processor.released = queue.finished, queue.released
+    queue.updates = UpdatesRequest()  # the inbox stores getUpdates' JSON as it came
+    queue.updates.before_request = queue.sync  # … on the disk before the next offset
     builder = (
         ApplicationBuilder()
         .token(settings.token)
@@ -123,6 +125,7 @@ def build_application(settings: Settings, conv: Conversation,
         .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(processor)
         .update_queue(queue)  # durable: bot/tg/inbox.py
+        .get_updates_request(queue.updates)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -18,9 +19,17 @@ from bot.conversation.messages import Button, Reply, Venue
 log = logging.getLogger(__name__)
 
 
+KEYBOARDS = 512  # distinct keyboards kept built (menus, an answer's buttons per language)
+
+
+@lru_cache(maxsize=KEYBOARDS)
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
     """Inline keyboard; a button whose data would exceed Telegram's 64 bytes is left out
-    (``actions.encode`` already refuses such data: this is the last line of defence)."""
+    (``actions.encode`` already refuses such data: this is the last line of defence).
+
+    Kept once built: python-telegram-bot's objects are immutable, the same keyboards come
+    back all the time (menus, an answer's buttons), and building one costs about as much
+    as sending it (each button's constructor checks and freezes its attributes)."""
     out = []
     for row in rows:
         buttons = []

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from bot.conversation.messages import Venue
 from bot.errors import StorageError
 from bot.storage.inbox import Inbox
 from bot.storage.sqlite import SQLiteStorage
-from bot.tg.inbox import InboxQueue, dump, load, sender_of
+from bot.tg.inbox import InboxQueue, UpdatesRequest, dump, load, sender_of
 from bot.tg.render import Outgoing
 
 
@@ -148,3 +149,127 @@ async def test_a_cancelled_update_stays_pending(inbox: Inbox) -> None:
     await queue.put(update(1, 11))
     queue.released(queue.get_nowait())
     assert queue.in_flight == 0 and inbox.pending() == [(1, sender_of(update(1, 11)))]
+
+
+def raw_update(update_id: int, user: int, text: str) -> dict:
+    """An update as Telegram sends it (with a field this library version does not know)."""
+    person = {"id": user, "is_bot": False, "first_name": "Ana", "language_code": "uk"}
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "date": 1796601600, "text": text, "from": person,
+        "chat": {"id": user, "type": "private", "first_name": "Ana"}, "future_field": 1}}
+
+
+def test_the_getupdates_request_keeps_the_updates_of_its_last_answer() -> None:
+    request = UpdatesRequest()
+    first = {"ok": True, "result": [raw_update(1, 11, "a"), raw_update(2, 12, "b")]}
+    assert request.parse_json_payload(json.dumps(first).encode()) == first  # as parsed
+    assert request.take(2) == raw_update(2, 12, "b")
+    assert request.take(2) is None  # once
+    request.parse_json_payload(json.dumps({"ok": True, "result": []}).encode())
+    assert request.take(1) is None  # only the last answer is kept
+    # answers that hold no updates, or malformed ones, keep nothing and break nothing
+    for odd in ({"ok": False, "error_code": 409, "description": "Conflict"},
+                {"ok": True, "result": True}, {"ok": True, "result": [1, {"update_id": "x"},
+                                                                      {"update_id": True}]},
+                [1, 2]):
+        assert request.parse_json_payload(json.dumps(odd).encode()) == odd
+        assert request._raw == {}
+
+
+async def test_polling_stores_the_update_as_telegram_sent_it(inbox: Inbox) -> None:
+    queue = InboxQueue(inbox)
+    queue.updates = UpdatesRequest()
+    sent = raw_update(5, 11, "wo melde ich mich an")
+    queue.updates.parse_json_payload(json.dumps({"ok": True, "result": [sent]}).encode())
+    parsed = Update.de_json(sent, None)
+    await queue.put(parsed)
+    assert inbox.payload(5) == sent  # not serialised again
+    await queue.put(update(6, 12, "via the webhook"))  # not in the last answer
+    assert inbox.payload(6) == update(6, 12, "via the webhook").to_dict()
+    # after a restart, the stored JSON gives back the same update
+    queue.get_nowait(), queue.get_nowait()
+    again = InboxQueue(inbox)
+    assert again.recover() == 2
+    assert [queue_item.to_dict() for queue_item in (again.get_nowait(), again.get_nowait())] \
+        == [parsed.to_dict(), update(6, 12, "via the webhook").to_dict()]
+
+
+def test_commits_reach_the_log_at_once_and_the_disk_at_checkpoints(tmp_path: Path) -> None:
+    store = SQLiteStorage(tmp_path / "db.sqlite3")
+    assert store.execute("PRAGMA journal_mode") == [("wal",)]
+    assert store.execute("PRAGMA synchronous") == [(1,)]  # NORMAL: no fsync per commit
+    Inbox(store).add(9, "u", {"update_id": 9})
+    # what a killed process leaves behind: committed rows are in the -wal file, and
+    # another connection (the restarted bot) reads them without a clean close
+    other = SQLiteStorage(tmp_path / "db.sqlite3")
+    assert Inbox(other).pending() == [(9, "u")]
+    other.close()
+    store.close()
+
+
+def main_file_rows(path: Path) -> list[tuple[int, str]]:
+    """The inbox as the database file alone holds it, without its -wal log: what a power
+    cut leaves when the log's last pages never reached the disk."""
+    copy = path.with_name("copy.sqlite3")
+    copy.write_bytes(path.read_bytes())
+    store = SQLiteStorage(copy)
+    try:
+        return Inbox(store).pending()
+    finally:
+        store.close()
+        copy.unlink()
+
+
+def test_sync_puts_stored_updates_on_the_disk(tmp_path: Path) -> None:
+    store = SQLiteStorage(tmp_path / "db.sqlite3")
+    inbox = Inbox(store)
+    inbox.add(9, "u", {"update_id": 9})
+    assert main_file_rows(tmp_path / "db.sqlite3") == []  # only in the log so far
+    inbox.sync()
+    assert main_file_rows(tmp_path / "db.sqlite3") == [(9, "u")]
+    calls: list[str] = []
+    store.execute = lambda sql, args=(): calls.append(sql) or []  # type: ignore[method-assign]
+    inbox.sync()  # nothing new: no checkpoint
+    inbox.add(9, "u", {"update_id": 9})  # known already: still nothing new
+    inbox.sync()
+    assert calls == ["INSERT OR IGNORE INTO inbox (update_id, sender, payload) VALUES "
+                     "(?, ?, ?) RETURNING update_id"]
+    store.close()
+
+
+async def test_getupdates_syncs_before_it_confirms(monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[str] = []
+
+    async def sent(self: object, *args: object, **kwargs: object) -> tuple[int, bytes]:
+        order.append("getUpdates")
+        return 200, b'{"ok": true, "result": []}'
+
+    monkeypatch.setattr("telegram.request.HTTPXRequest.do_request", sent)
+    request = UpdatesRequest()
+    request.before_request = lambda: order.append("sync")
+    assert await request.do_request("https://api.telegram.org/botT/getUpdates", "POST") \
+        == (200, b'{"ok": true, "result": []}')
+    assert order == ["sync", "getUpdates"]
+
+
+async def test_webhook_put_is_on_the_disk_before_the_200(tmp_path: Path) -> None:
+    store = SQLiteStorage(tmp_path / "db.sqlite3")
+    queue = InboxQueue(Inbox(store))
+    queue.wait_for_room = False
+    await queue.put(update(4, 11))
+    assert main_file_rows(tmp_path / "db.sqlite3") == [(4, sender_of(update(4, 11)))]
+    store.close()
+
+
+async def test_a_failing_sync_is_counted_and_the_update_still_answered(
+        inbox: Inbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(self: Inbox) -> None:
+        raise StorageError("database or disk is full")
+
+    monkeypatch.setattr(Inbox, "sync", full)
+    queue = InboxQueue(inbox)
+    queue.wait_for_room = False
+    await queue.put(update(7, 11))
+    assert queue.get_nowait().update_id == 7
+    queue.sync()  # what UpdatesRequest calls: no exception either
+    assert sum(inbox.storage.failures.values()) == 2

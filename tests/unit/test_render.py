@@ -63,3 +63,17 @@ def test_one_message_with_every_keyboard_row_then_venues() -> None:
 def test_pack() -> None:
     assert pack(["a", "b"], limit=10) == ["a\n\nb"]
     assert pack(["a" * 6, "b" * 6], limit=10) == ["a" * 6, "b" * 6]
+
+
+def test_a_keyboard_is_built_once_and_shared_by_every_message_with_it() -> None:
+    rows = ((Button("Ja", "fb:x:1|de"), Button("Nein", "fb:x:0|de")),
+            (Button("Web", url="https://jena.de"),))
+    first = render([Text("a", "de", rows)])[0].markup
+    again = render([Text("b", "de", tuple(tuple(r) for r in rows))])[0].markup
+    assert first is again  # an immutable python-telegram-bot object: safe to share
+    other = render([Text("c", "de", ((Button("Ja", "fb:y:1|de"),),))])[0].markup
+    assert other is not first and other.inline_keyboard[0][0].callback_data == "fb:y:1|de"
+    assert [[b.to_dict() for b in row] for row in first.inline_keyboard] == [
+        [{"text": "Ja", "callback_data": "fb:x:1|de"},
+         {"text": "Nein", "callback_data": "fb:x:0|de"}],
+        [{"text": "Web", "url": "https://jena.de"}]]
