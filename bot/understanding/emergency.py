@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from bot.understanding.text import normalize
 
@@ -74,17 +75,42 @@ def _is_arabic(term: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _pattern() -> re.Pattern[str]:
-    parts = []
+    """Every term in one pattern, as a trie of its letters: Python's regular expressions
+    try the branches of an alternation one by one, so ~250 terms side by side cost ~0.2 ms
+    a message, the trie a few µs. A term with ``*`` needs no word end (its ``\\w*`` adds
+    nothing to whether a message matches); Arabic-script terms need no word start."""
+    bounded: dict[str, str] = {}  # term → what must follow it: a word end, or nothing
+    anywhere: dict[str, str] = {}
     for terms in TERMS.values():
         for term in terms:
-            prefix = term.endswith("*")
-            body = re.escape(normalize(term.rstrip("*")))
+            body = normalize(term.rstrip("*"))
             if _is_arabic(term):
-                parts.append(body)
-            else:
-                parts.append(r"\b" + body + (r"\w*" if prefix else r"\b"))
-    parts.extend(r"\b" + re.escape(n) + r"\b" for n in NUMBERS)
-    return re.compile("|".join(parts))
+                anywhere[body] = ""
+            elif bounded.get(body) != "":
+                bounded[body] = "" if term.endswith("*") else r"\b"
+    for number in NUMBERS:
+        bounded.setdefault(number, r"\b")
+    return re.compile(r"\b" + _trie(bounded) + "|" + _trie(anywhere))
+
+
+def _trie(ends: dict[str, str]) -> str:
+    """A pattern that matches each key of ``ends`` followed by its value (a pattern)."""
+    root: dict[str, Any] = {}
+    for body, end in ends.items():
+        node = root
+        for ch in body:
+            node = node.setdefault(ch, {})
+        node[""] = end
+    return _branches(root)
+
+
+def _branches(node: dict[str, Any]) -> str:
+    alternatives = [re.escape(ch) + _branches(node[ch]) for ch in sorted(node) if ch]
+    if "" in node:
+        alternatives.append(node[""])
+    if not alternatives:
+        return "(?!)"  # no terms: nothing matches
+    return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
 
 
 def is_emergency(text: str) -> bool:

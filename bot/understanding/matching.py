@@ -24,10 +24,14 @@ is ``bot.understanding.policy``. The build steps are in ``bot.understanding.voca
 
 from __future__ import annotations
 
+import math
 import pickle
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import KnowledgeBase
@@ -39,6 +43,7 @@ from bot.understanding import (
     smalltalk,
     topics,
     vocabulary,
+    wordsets,
 )
 from bot.understanding.emergency import is_emergency
 from bot.understanding.ngrams import FloatArray, NgramModel, posterior
@@ -57,6 +62,7 @@ from bot.understanding.vocabulary import KEYWORD_WEIGHT, MIN_FUZZY_LEN
 
 __all__ = ["FEATURES", "Calibration", "Candidate", "Decision", "Index", "Match", "Thresholds"]
 
+T = TypeVar("T")
 RERANK_TOP = 8
 MAX_WORDS = 80  # a longer message is matched on its first 80 distinct words
 PHRASE_BONUS = 0.3  # added to coverage when a multi-word keyword occurs whole
@@ -67,6 +73,8 @@ NGRAM_TEMPERATURE = 0.2  # softens naive Bayes' over-confident posterior
 EXACT_NEIGHBOUR = 0.8  # a known word's neighbours need this similarity to count
 
 WordScore = tuple[FloatArray | None, float, float]  # see Index._word_score
+# the variants the rerank compares, and the same as word sets with their numbers (or None)
+Compared = tuple[list[str], tuple[list[str], "npt.NDArray[np.int32]"] | None]
 
 
 class Index:
@@ -85,7 +93,7 @@ class Index:
         # each variant's words as a sorted set, for token_set_ratio (the same text to it,
         # and about half the work); a large base goes without (a second of build time)
         self._sets: list[vocabulary.Variants | None] = [None] * len(self.ids)
-        self._compare: dict[tuple[int, str], tuple[list[str], list[str]]] = {}
+        self._compare: dict[tuple[int, str], Compared] = {}
         if len(found.docs.labels) <= vocabulary.MANY_TEXTS:
             self._sets = [{lang: [_word_set(v) for v in variants]
                            for lang, variants in item.items()} for item in self._variants]
@@ -96,6 +104,12 @@ class Index:
         idf = vocabulary.idf(found.bags)
         self.vocab, self.idf, self.max_idf = idf.vocab, idf.weight, idf.max
         self._vocab_index = {t: i for i, t in enumerate(self.vocab)}
+        # the sets numbered item by item, language by language (see _compared)
+        self._wordsets = wordsets.WordSets(
+            [t for item in self._sets for texts in (item or {}).values() for t in texts],
+            self._vocab_index)
+        self._set_starts = np.cumsum(
+            [0] + [sum(map(len, (item or {}).values())) for item in self._sets]).tolist()
         self._postings = vocabulary.postings(found.bags, self._vocab_index)
         self._by_prefix = vocabulary.by_prefix(self.vocab)
         self._by_initial = vocabulary.by_initial(self.vocab)
@@ -129,6 +143,7 @@ class Index:
     def __setstate__(self, state: dict[str, dict[str, bytes]]) -> None:
         for name, raw in state["parts"].items():  # a turn for other threads between parts
             setattr(self, name, pickle.loads(raw))  # noqa: S301 - our own disk cache
+        self._wordsets.relink(self._vocab_index)  # one vocabulary, not a copy of it
         self._expand = lru_cache(maxsize=50_000)(self._expand_uncached)
 
     def _expand_uncached(self, token: str) -> tuple[tuple[str, float], ...]:
@@ -145,11 +160,7 @@ class Index:
                 # inflections share a long prefix: реєстрації / реєстрація, wohnung / wohnungen
                 if common >= 5 or sim >= 0.75:
                     found[other] = max(found.get(other, 0.0), 0.55 + 0.4 * sim)
-            cutoff = 80 if len(token) >= 7 else 86
-            for other, score, _ in process.extract(
-                token, self._by_initial.get(token[0], ()), scorer=fuzz.ratio,
-                score_cutoff=cutoff, limit=6
-            ):
+            for other, score in self._similar(token):
                 if other != token:
                     found[other] = max(found.get(other, 0.0), score / 100 * 0.9)
         if token in self._vocab_index:
@@ -157,6 +168,26 @@ class Index:
             # first part: kindergeld / kinderreisepass) is another word, not a typo of it
             found = {t: s for t, s in found.items() if s >= EXACT_NEIGHBOUR}
         return tuple(sorted(found.items(), key=lambda kv: -kv[1]))
+
+    def _similar(self, token: str) -> list[tuple[str, float]]:
+        """The (at most) 6 words of ``token``'s initial closest to it by ``fuzz.ratio``,
+        at least ``cutoff`` close, best first (ties in vocabulary order): as
+        ``process.extract(..., limit=6)`` over all of them gives them, but compared only
+        with the words of a length that can come that close."""
+        initial = self._by_initial.get(token[0])
+        if initial is None:
+            return []
+        cutoff = 80 if len(token) >= 7 else 86
+        # fuzz.ratio ≤ 200·min(m, n) / (m + n); half a point of slack for rounding
+        bound = cutoff - 0.5
+        shortest = math.ceil(bound * len(token) / (200 - bound))
+        longest = math.floor(len(token) * (200 - bound) / bound)
+        start, words = initial.of_lengths(shortest, longest)
+        hits = process.extract(token, words, scorer=fuzz.ratio, score_cutoff=cutoff,
+                               limit=None)
+        order = initial.order
+        hits.sort(key=lambda hit: (-hit[1], order[start + hit[2]]))
+        return [(other, score) for other, score, _ in hits[:6]]
 
     def rank(self, text: str, lang: str | None = None,
              seen: dict[str, WordScore] | None = None) -> list[Candidate]:
@@ -173,7 +204,7 @@ class Index:
         if not order:
             return []
         likely, gap = self._ngram_scores(words, order)
-        reranks = self._rerank(" ".join(words), order, lang)
+        reranks = self._rerank(words, order, lang)
         ranked = [
             Candidate(self.ids[i],
                       float(0.7 * coverage[i] + 0.3 * r + NGRAM_WEIGHT * likely[i]),
@@ -248,32 +279,43 @@ class Index:
         order += [int(i) for i in np.argsort(-likely)[:NGRAM_TOP] if int(i) not in order]
         return likely, gap
 
-    def _compared(self, i: int, lang: str | None) -> tuple[list[str], list[str]]:
+    def _compared(self, i: int, lang: str | None) -> Compared:
         """The variants of entry ``i`` the rerank compares a message in ``lang`` with, and
-        the same as sorted sets of words where they were made (at build time, in a base of
-        up to ``MANY_TEXTS`` variants; else the variants themselves: the same scores)."""
+        the same as sorted sets of words with their numbers in ``_wordsets`` where they were
+        made (at build time, in a base of up to ``MANY_TEXTS`` variants; else None)."""
         key = (i, lang or "")
         found = self._compare.get(key)
         if found is None:
             sets = self._sets[i]
             chosen = _chosen(self._variants[i], lang)
-            found = self._compare[key] = (chosen, _chosen(sets, lang) if sets else chosen)
+            if sets is None:
+                found = self._compare[key] = (chosen, None)
+            else:
+                numbers = _numbered(sets, self._set_starts[i])
+                found = self._compare[key] = (chosen, (
+                    _chosen(sets, lang), np.asarray(_chosen(numbers, lang), dtype=np.int32)))
         return found
 
-    def _rerank(self, query: str, order: list[int], lang: str | None) -> list[float]:
+    def _rerank(self, words: list[str], order: list[int], lang: str | None) -> list[float]:
         docs: list[str] = []
         sets: list[str] = []
+        numbers: list[npt.NDArray[np.int32]] = []
         sizes = []
         for i in order:
             chosen, chosen_sets = self._compared(i, lang)
             docs += chosen
-            sets += chosen_sets
+            if chosen_sets is not None:
+                sets += chosen_sets[0]
+                numbers.append(chosen_sets[1])
             sizes.append(len(chosen))
         if not docs:
             return [0.0] * len(order)
-        # token_set_ratio reads a text as the set of its words: their sorted set is the
-        # same text to it, and about half the work
-        scores = process.cdist([query], sets, scorer=fuzz.token_set_ratio, dtype=np.uint8)[0]
+        query = " ".join(words)
+        if len(sets) == len(docs):  # token_set_ratio of the sets (bot.understanding.wordsets)
+            scores = self._wordsets.scores(words, sets, np.concatenate(numbers))
+        else:  # a large base: the variants, read as sets by token_set_ratio itself
+            scores = process.cdist([query], docs, scorer=fuzz.token_set_ratio,
+                                   dtype=np.uint8)[0]
         ratio = process.cdist([query], docs, scorer=fuzz.ratio, dtype=np.uint8)[0]
         combined = (scores.astype(np.float32) * 0.5 + ratio.astype(np.float32) * 0.5) / 100
         best = np.zeros(len(order), dtype=np.float32)
@@ -311,12 +353,21 @@ class Index:
         return kind if kind in self.kb.not_covered and places.elsewhere(text) else None
 
 
-def _chosen(variants: vocabulary.Variants, lang: str | None) -> list[str]:
+def _chosen(variants: Mapping[str, list[T]], lang: str | None) -> list[T]:
     """The variants the rerank compares: the message's language and the keywords, or all
     when the language is unknown."""
     if not lang:
         return [v for found in variants.values() for v in found]
     return variants.get(lang, []) + variants.get("*", [])
+
+
+def _numbered(sets: vocabulary.Variants, start: int) -> dict[str, list[int]]:
+    """The numbers of ``sets`` in ``WordSets``, language by language from ``start``."""
+    found: dict[str, list[int]] = {}
+    for lang, texts in sets.items():
+        found[lang] = list(range(start, start + len(texts)))
+        start += len(texts)
+    return found
 
 
 def _word_set(text: str) -> str:

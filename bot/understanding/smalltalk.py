@@ -25,7 +25,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from bot.knowledge.model import SmallTalk
-from bot.understanding import places
+from bot.understanding import places, wordsets
 from bot.understanding.person import Asks, Lexicon
 from bot.understanding.person import grammar as person_grammar
 from bot.understanding.policy import Match
@@ -105,6 +105,10 @@ class SmallTalkIndex:
         self.vocab = frozenset(w for t in texts for w in t.split())
         self._words = sorted(self.vocab)
         self.person = [t for t, k in zip(texts, owners, strict=True) if k == PERSON]
+        # the same as sorted word sets: token_set_ratio against them in one batch (wordsets)
+        self._person_sets = [" ".join(sorted(set(t.split()))) for t in self.person]
+        self._person_words = wordsets.WordSets(self._person_sets, {w: n for n, w in enumerate(
+            sorted({w for t in self.person for w in t.split()}))})
         self.cues = {k: v for k, v in cue_words().items() if k in kinds}
 
     def classify(self, text: str) -> Verdict:
@@ -125,8 +129,7 @@ class SmallTalkIndex:
             return Verdict(None, 0.0, share, len(words), 0.0, asks, loose, later)
         person = 0.0
         if self.person and asks == Asks.NO:
-            found = process.extractOne(folded, self.person, scorer=fuzz.token_set_ratio)
-            person = float(found[1]) if found else 0.0
+            person = self._person_words.best(words, self._person_sets)
         kind, score = self._closest(folded)
         if len(words) <= ADDRESSED_WORDS:  # "guten abend zusammen": also without "zusammen"
             kind, score = max((kind, score), self._unaddressed(folded), key=lambda ks: ks[1])

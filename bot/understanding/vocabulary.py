@@ -272,17 +272,40 @@ def by_prefix(vocab: Iterable[str]) -> dict[str, list[str]]:
     return dict(found)
 
 
-def by_initial(vocab: Iterable[str]) -> dict[str, list[str]]:
-    """Words for the fuzzy look-up by first letter.
+@dataclass(frozen=True)
+class Initial:
+    """The words of one first letter sorted by length (within a length in vocabulary
+    order), with each word's place in vocabulary order among them."""
+
+    words: list[str]
+    lengths: npt.NDArray[np.int32]
+    order: list[int]
+
+    def of_lengths(self, shortest: int, longest: int) -> tuple[int, list[str]]:
+        """Where the words of ``shortest`` to ``longest`` letters start, and those words."""
+        start = int(np.searchsorted(self.lengths, shortest, side="left"))
+        end = int(np.searchsorted(self.lengths, longest, side="right"))
+        return start, self.words[start:end]
+
+
+def by_initial(vocab: Iterable[str]) -> dict[str, Initial]:
+    """Words for the fuzzy look-up by first letter, by length.
 
     Typos rarely hit the first letter; comparing with words of the same initial only keeps
-    the look-up fast on a large base.
+    the look-up fast on a large base, and a word can only be that similar to words of
+    about its length.
     """
     found: defaultdict[str, list[str]] = defaultdict(list)
     for token in vocab:
         if len(token) >= MIN_FUZZY_LEN:
             found[token[0]].append(token)
-    return dict(found)
+    initials = {}
+    for initial, words in found.items():
+        lengths = [len(w) for w in words]
+        order = sorted(range(len(words)), key=lengths.__getitem__)  # stable: vocabulary order
+        initials[initial] = Initial([words[n] for n in order], np.fromiter(
+            (len(words[n]) for n in order), dtype=np.int32, count=len(order)), order)
+    return initials
 
 
 def ignored_words(kb: KnowledgeBase) -> frozenset[str]:
