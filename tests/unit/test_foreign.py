@@ -7,6 +7,7 @@ import pytest
 from bot.cli import answer_json
 from bot.conversation.core import Conversation
 from bot.conversation.messages import Text, UserState
+from bot.understanding import foreign
 from bot.understanding.foreign import asked_in, identify
 from tests.unit.test_conversation import buttons, say
 
@@ -66,3 +67,13 @@ def test_ask_json_reports_the_foreign_language_and_still_answers(
     result = answer_json(project_core, "Hola, ¿dónde hago la Anmeldung en Jena?")
     assert result["asked_in"] == "es" and result["lang"] == "en"
     assert "registration" in [result["entry"], *result["suggestions"]]
+
+
+def test_a_remembered_detection_is_the_detection() -> None:
+    """identify keeps its last answers (the reply and the record ask for the same text)."""
+    texts = ["¿Dónde hago la Anmeldung?", "wo melde ich mich an", "在耶拿怎么办理住址登记？",
+             "де знайти лікаря", "salam koja bayad beram", "hallo", ""]
+    for text in texts * 2:
+        assert foreign.identify(text) == foreign.identify.__wrapped__(text)
+    assert foreign.identify(texts[0], frozenset({"anmeldung"})) \
+        == foreign.identify.__wrapped__(texts[0], frozenset({"anmeldung"}))
