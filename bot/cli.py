@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import __version__
+from bot.conversation.answers import MAX_QUESTION
 from bot.conversation.core import Conversation, Snapshot, plain
 from bot.conversation.messages import Card, UserState, clean
 from bot.errors import BotError, KnowledgeError
@@ -34,7 +35,7 @@ from bot.i18n import default_translator
 from bot.knowledge.loader import KnowledgeBase, default_directory, load
 from bot.storage import backup as backups
 from bot.storage.sqlite import DB_NAME, SQLiteStorage
-from bot.understanding.foreign import asked_in
+from bot.understanding.foreign import identify, sure_lang
 from bot.understanding.language import SUPPORTED
 
 DATA_DIR_HELP = "where the database lives (default: $WELCOME_BOT_DATA_DIR or ./data)"
@@ -146,14 +147,16 @@ def load_conversation(directory: Path, storage: SQLiteStorage | None = None) -> 
 
 def answer_json(conv: Conversation, text: str, lang: str | None = None) -> dict:
     """One answer in the JSON contract of ``ask --json``."""
-    lang, match, replies = conv.answer(conv.snapshot, text, UserState(), lang=lang)
+    found = identify(text, conv.snapshot.index.ignore)  # asked_in; the answer's own too
+    lang, match, replies = conv.answer(conv.snapshot, text, UserState(), lang=lang,
+                                       detected=found if len(text) <= MAX_QUESTION else None)
     return {
         "text": text, "lang": lang, "decision": match.decision,
         "entry": match.entry if match.decision == "answer" else None,
         "confidence": round(float(match.confidence), 3),
         "suggestions": list(match.suggestions), "answer": plain(replies),
         "contacts": [r.contact for r in replies if isinstance(r, Card) and r.contact],
-        "asked_in": asked_in(text, conv.snapshot.index.ignore),
+        "asked_in": sure_lang(found),
         "kind": match.kind or match.not_covered,
     }
 

@@ -18,11 +18,12 @@ from bot.conversation.snapshot import Snapshot
 from bot.i18n import Translator
 from bot.knowledge.loader import Contact, Entry, KnowledgeBase
 from bot.understanding import foreign_topics
-from bot.understanding.foreign import identify
+from bot.understanding.foreign import identify, sure_lang
 from bot.understanding.language import (
     DETECT_CONFIDENT,
     FALLBACK,
     SUPPORTED,
+    Detection,
     detect,
     endonym,
     negotiate,
@@ -39,15 +40,18 @@ ReplyKind = Literal["answer", "suggest", "decline"]
 
 def answer(snap: Snapshot, tr: Translator, text: str, state: UserState,
            client_lang: str | None = None, lang: str | None = None,
-           person: bool = False) -> tuple[str, Match, list[Reply]]:
+           person: bool = False, detected: Detection | None = None,
+           ) -> tuple[str, Match, list[Reply]]:
     """Detect the language once, match, reply: (answer language, verdict, replies).
 
     The reply is in the message's own language when the detector is sure, else in the
     user's chosen one; ``lang`` forces it (``welcome-bot ask --lang``). ``person``: a
     declined question gets the "Ask a person" button (a staff chat is set up).
+    ``detected``: ``foreign.identify`` of the first ``MAX_QUESTION`` characters, when
+    the caller has it already (``welcome-bot ask`` reports it as ``asked_in``).
     """
     question = text[:MAX_QUESTION]
-    found = identify(question, snap.index.ignore)
+    found = detected if detected is not None else identify(question, snap.index.ignore)
     sure = found.confidence >= DETECT_CONFIDENT
     fallback = state.lang or negotiate(client_lang)
     if sure and found.lang not in SUPPORTED:  # a language the bot does not speak (yet)
@@ -74,8 +78,7 @@ def unsupported_note(tr: Translator, lang: str) -> Text:
 
 def written_in(snap: Snapshot, text: str) -> str | None:
     """The language a message is surely written in, else None (a lone German term)."""
-    found = detect(text[:MAX_QUESTION], snap.index.ignore)
-    return found.lang if found.confidence >= DETECT_CONFIDENT else None
+    return sure_lang(detect(text[:MAX_QUESTION], snap.index.ignore))
 
 
 def reply_kind(kb: KnowledgeBase, match: Match) -> ReplyKind:

@@ -18,6 +18,7 @@ from bot.conversation.snapshot import Snapshot
 from bot.conversation.turn import Outcome, Turn
 from bot.i18n import Translator
 from bot.storage.sqlite import Storage
+from bot.understanding.language import Detection
 from bot.understanding.matching import Match
 
 __all__ = ["Conversation", "Snapshot", "plain", "route"]
@@ -61,9 +62,11 @@ class Conversation:
 
     def answer(self, snap: Snapshot, text: str, state: UserState,
                client_lang: str | None = None,
-               lang: str | None = None) -> tuple[str, Match, list[Reply]]:
+               lang: str | None = None, detected: Detection | None = None,
+               ) -> tuple[str, Match, list[Reply]]:
         """Answer a question without recording anything (``welcome-bot ask`` and ``eval``)."""
-        return answers.answer(snap, self.tr, text, state, client_lang, lang)
+        return answers.answer(snap, self.tr, text, state, client_lang, lang,
+                              detected=detected)
 
 
 def route(turn: Turn) -> Outcome:

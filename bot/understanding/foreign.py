@@ -13,7 +13,6 @@ German as Dutch, so Dutch and Czech are told by letters and words only).
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 
@@ -128,15 +127,9 @@ def preload() -> None:
     identifier.preload(LATIN)
 
 
-@functools.lru_cache(maxsize=256)
 def identify(text: str, ignore: frozenset[str] = frozenset()) -> Detection:
     """The language of ``text``, any ISO 639-1 code; the supported detection unless the
-    script, the letters or the Latin-script model clearly name another language.
-
-    Kept for the last messages: a message's language is asked for by the reply and again
-    by its record (``welcome-bot ask --json``'s ``asked_in``), and the answer is a pure,
-    immutable function of the text and the ignored names.
-    """
+    script, the letters or the Latin-script model clearly name another language."""
     by_script = _by_script(text, ignore)
     if by_script is not None:
         return by_script
@@ -230,5 +223,9 @@ def _fold(word: str) -> str:
 
 def asked_in(text: str, ignore: frozenset[str] = frozenset()) -> str | None:
     """The language a message is written in (any ISO 639-1 code), or None when unsure."""
-    found = identify(text, ignore)
+    return sure_lang(identify(text, ignore))
+
+
+def sure_lang(found: Detection) -> str | None:
+    """The detected language when the detector is sure of it, else None."""
     return found.lang if found.confidence >= DETECT_CONFIDENT else None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from bot import cli
 from bot.cli import answer_json
+from bot.conversation import answers
 from bot.conversation.core import Conversation
 from bot.conversation.messages import Text, UserState
-from bot.understanding import foreign
 from bot.understanding.foreign import asked_in, identify
+from bot.understanding.language import Detection
 from tests.unit.test_conversation import buttons, say
 
 
@@ -69,11 +71,25 @@ def test_ask_json_reports_the_foreign_language_and_still_answers(
     assert "registration" in [result["entry"], *result["suggestions"]]
 
 
-def test_a_remembered_detection_is_the_detection() -> None:
-    """identify keeps its last answers (the reply and the record ask for the same text)."""
-    texts = ["¿Dónde hago la Anmeldung?", "wo melde ich mich an", "在耶拿怎么办理住址登记？",
-             "де знайти лікаря", "salam koja bayad beram", "hallo", ""]
-    for text in texts * 2:
-        assert foreign.identify(text) == foreign.identify.__wrapped__(text)
-    assert foreign.identify(texts[0], frozenset({"anmeldung"})) \
-        == foreign.identify.__wrapped__(texts[0], frozenset({"anmeldung"}))
+
+@pytest.mark.parametrize("text", ["¿Dónde hago la Anmeldung?", "wo melde ich mich an",
+                                  "在耶拿怎么办理住址登记？", "hallo", "x " * 600 + "Anmeldung"])
+def test_ask_json_detects_the_language_once_with_the_same_result(
+        project_core: Conversation, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``asked_in`` and the answer share one detection; a text longer than the answer's
+    cut (answers.MAX_QUESTION) lets the answer detect its own part."""
+    ignore = project_core.snapshot.index.ignore
+    lang, match, _ = project_core.answer(project_core.snapshot, text, UserState())
+    expected = asked_in(text, ignore)
+    calls: list[str] = []
+
+    def counted(t: str, ignore: frozenset[str] = frozenset()) -> Detection:
+        calls.append(t)
+        return identify(t, ignore)
+
+    monkeypatch.setattr(cli, "identify", counted)
+    monkeypatch.setattr(answers, "identify", counted)
+    data = answer_json(project_core, text)
+    assert (data["asked_in"], data["lang"], data["decision"], data["entry"]) \
+        == (expected, lang, match.decision, match.entry if match.decision == "answer" else None)
+    assert len(calls) == (1 if len(text) <= answers.MAX_QUESTION else 2)
