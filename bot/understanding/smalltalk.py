@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from importlib import resources
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -223,10 +224,18 @@ def fold(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def _cues_file() -> dict[str, Any]:
+    """bot/understanding/cues.json: ``kinds`` (kind → language → words), ``addressee``
+    (language → words); read once for both."""
+    text = resources.files("bot.understanding").joinpath(CUES_FILE).read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@lru_cache(maxsize=1)
 def cue_words() -> dict[str, Lexicon]:
     """Per kind, the words that say it alone (bot/understanding/cues.json)."""
-    text = resources.files("bot.understanding").joinpath(CUES_FILE).read_text("utf-8")
-    kinds = json.loads(text)["kinds"]
+    kinds = _cues_file()["kinds"]
     return {kind: Lexicon.of([w for words in kinds[kind].values() for w in words])
             for kind in kinds}
 
@@ -234,8 +243,7 @@ def cue_words() -> dict[str, Lexicon]:
 @lru_cache(maxsize=1)
 def addressee() -> Lexicon:
     """Words that only say whom a greeting is for ("zusammen", "à tous"; cues.json)."""
-    text = resources.files("bot.understanding").joinpath(CUES_FILE).read_text("utf-8")
-    return Lexicon.of([w for words in json.loads(text)["addressee"].values() for w in words])
+    return Lexicon.of([w for words in _cues_file()["addressee"].values() for w in words])
 
 
 def _symbols(text: str) -> str:
