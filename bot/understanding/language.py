@@ -253,7 +253,7 @@ def _latin_votes(lowered: str, kept: frozenset[str],
 
 def _count(words: frozenset[str], listed: frozenset[str], learnt: frozenset[str] | None) -> int:
     found = len(words & listed)
-    return found + len(words & learnt - listed) if learnt else found
+    return found + len((words & learnt) - listed) if learnt else found
 
 
 def _tie_break(latin: str, votes: dict[str, int]) -> Detection | None:
