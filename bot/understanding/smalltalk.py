@@ -315,7 +315,9 @@ def decide(found: Verdict, match: Match, emergency_id: str | None = None) -> Mat
 
 
 def _led_to(match: Match, entry: str) -> bool:
-    """The verdict answers with ``entry`` or offers it among "Did you mean"."""
+    """The verdict answers with ``entry``, offers it among "Did you mean", or shows it
+    among the nearest topics of a decline (a confidence just below the suggest threshold
+    must not bring the emergency back beside a request for a person)."""
     if match.decision == "answer":
         return match.entry == entry
-    return match.decision == "suggest" and entry in match.suggestions
+    return entry in match.suggestions
