@@ -93,3 +93,25 @@ def test_cues_and_fold() -> None:
     assert fold("Hallooooo!!") == "hallo"
     assert fold("نمی‌خوام") == fold("نمیخوام")
     assert fold("1000 euro") == "1000 euro"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Bonjour, est-ce que je pourrais parler à un conseiller, s'il vous plaît ?",
+     "Puis-je m'entretenir avec un membre de l'équipe, s'il vous plaît ?",
+     "سلام، لطفا میشه منو با یکی از کارمندای مرکز وصل کنید؟ ممنون میشم"],
+)
+def test_greetings_and_polite_formulas_make_no_request_a_story(text: str) -> None:
+    assert grammar().asks(text) >= Asks.REQUEST
+
+
+def test_a_story_stays_a_story_with_a_greeting_in_front() -> None:
+    story = ("bonjour, au bureau l'employé a dit qu'il ne voulait pas me parler à cause de "
+             "mon accent et je ne sais pas pourquoi")
+    assert grammar().asks(story) == Asks.NO
+
+
+def test_lexicon_counts_the_words_its_items_span() -> None:
+    lex = Lexicon.of(["s il vous plait", "bonjour="])
+    assert lex.words(" bonjour je veux un rdv s il vous plait ") == 5
+    assert lex.words(" bonjours ") == 0 and Lexicon(None).words(" bonjour ") == 0
