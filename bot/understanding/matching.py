@@ -123,7 +123,7 @@ class Index:
     def cached(cls, kb: KnowledgeBase) -> Index:
         """The index for ``kb`` with the shipped calibration: read from the disk cache when
         nothing it is built from has changed, else built (and cached)."""
-        index = diskcache.cached("index", diskcache.key_of(vocabulary.fingerprint(kb)),
+        index = diskcache.cached("index", lambda: diskcache.key_of(vocabulary.fingerprint(kb)),
                                  lambda: cls(kb), cls)
         index.kb = kb  # the texts the index was built from are identical (the key)
         index.smalltalk = smalltalk.SmallTalkIndex(kb.smalltalk)
