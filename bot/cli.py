@@ -147,7 +147,8 @@ def load_conversation(directory: Path, storage: SQLiteStorage | None = None) -> 
 
 def answer_json(conv: Conversation, text: str, lang: str | None = None) -> dict:
     """One answer in the JSON contract of ``ask --json``."""
-    found = identify(text, conv.snapshot.index.ignore)  # asked_in; the answer's own too
+    found = identify(text, conv.snapshot.index.ignore,
+                     conv.snapshot.index.romanised)  # asked_in; the answer's own too
     lang, match, replies = conv.answer(conv.snapshot, text, UserState(), lang=lang,
                                        detected=found if len(text) <= MAX_QUESTION else None)
     return {

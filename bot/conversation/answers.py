@@ -51,7 +51,8 @@ def answer(snap: Snapshot, tr: Translator, text: str, state: UserState,
     the caller has it already (``welcome-bot ask`` reports it as ``asked_in``).
     """
     question = text[:MAX_QUESTION]
-    found = detected if detected is not None else identify(question, snap.index.ignore)
+    found = detected if detected is not None else identify(question, snap.index.ignore,
+                                                           snap.index.romanised)
     sure = found.confidence >= DETECT_CONFIDENT
     fallback = state.lang or negotiate(client_lang)
     if sure and found.lang not in SUPPORTED:  # a language the bot does not speak (yet)
@@ -78,7 +79,7 @@ def unsupported_note(tr: Translator, lang: str) -> Text:
 
 def written_in(snap: Snapshot, text: str) -> str | None:
     """The language a message is surely written in, else None (a lone German term)."""
-    return sure_lang(detect(text[:MAX_QUESTION], snap.index.ignore))
+    return sure_lang(detect(text[:MAX_QUESTION], snap.index.ignore, snap.index.romanised))
 
 
 def reply_kind(kb: KnowledgeBase, match: Match) -> ReplyKind:

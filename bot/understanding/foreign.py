@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 
 from bot.understanding import identifier
 from bot.understanding.language import DETECT_CONFIDENT, Detection, detect
@@ -127,23 +128,25 @@ def preload() -> None:
     identifier.preload(LATIN)
 
 
-def identify(text: str, ignore: frozenset[str] = frozenset()) -> Detection:
+def identify(text: str, ignore: frozenset[str] = frozenset(),
+             romanised: Mapping[str, frozenset[str]] | None = None) -> Detection:
     """The language of ``text``, any ISO 639-1 code; the supported detection unless the
-    script, the letters or the Latin-script model clearly name another language."""
+    script, the letters or the Latin-script model clearly name another language.
+    (``ignore``, ``romanised``: see ``language.detect``.)"""
     by_script = _by_script(text, ignore)
     if by_script is not None:
         return by_script
     if "¿" in text or "¡" in text:  # only Spanish opens a question or an exclamation so
         return Detection("es", 0.9)
-    found = detect(text, ignore)
+    found = detect(text, ignore, romanised)
     every = _WORD.findall(text.casefold())  # German terms write none of _LETTERS
     words = [w for w in every if _fold(w) not in ignore]
     if found.lang not in ("de", "en", "tr", "fr"):
         # Cyrillic, Arabic script, or Arabic/Persian/Russian in Latin letters; Polish,
-        # Czech or Albanian read as Russian or Arabic in Latin letters show themselves by
-        # their own letters
+        # Czech, Albanian or Somali read as Russian or Arabic in Latin letters show
+        # themselves by their own letters or telling words ("ku blihet bileta")
         latin = not _CYRILLIC.search(text) and not _ARABIC.search(text)
-        return (_by_letters(every) if latin else None) or found
+        return (_by_letters(every) or _by_words(words, found) if latin else None) or found
     by_words = _by_letters(every) or _by_words(words, found)
     if by_words is not None:
         return by_words
@@ -221,9 +224,10 @@ def _fold(word: str) -> str:
     return normalize(word)
 
 
-def asked_in(text: str, ignore: frozenset[str] = frozenset()) -> str | None:
+def asked_in(text: str, ignore: frozenset[str] = frozenset(),
+             romanised: Mapping[str, frozenset[str]] | None = None) -> str | None:
     """The language a message is written in (any ISO 639-1 code), or None when unsure."""
-    return sure_lang(identify(text, ignore))
+    return sure_lang(identify(text, ignore, romanised))
 
 
 def sure_lang(found: Detection) -> str | None:

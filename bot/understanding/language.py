@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -54,7 +55,7 @@ GERMAN_EVERYDAY = _LISTS["de"]  # never ignored as part of a German name (vocabu
 # Everyday words of every language as typed in Latin letters: a short message is the
 # language of its own words, not of the German names in it ("contrat électricité
 # stadtwerke jena" is French).
-_LATIN_VOTES: dict[str, frozenset[str]] = {
+LATIN_VOTES: dict[str, frozenset[str]] = {
     "de": _LISTS["de"], "en": _LISTS["en"], "fr": _LISTS["fr"], "tr": _LISTS["tr"],
     "ar": _ARABIZI_WORDS, "fa": _FINGLISH_WORDS, "ru": _RU_LATIN_WORDS, "uk": _UK_LATIN_WORDS,
 }
@@ -153,14 +154,18 @@ def _pair(
     return Detection(lang, confidence)
 
 
-def detect(text: str, ignore: frozenset[str] = frozenset()) -> Detection:
+def detect(text: str, ignore: frozenset[str] = frozenset(),
+           romanised: Mapping[str, frozenset[str]] | None = None) -> Detection:
     """Detect which supported language a short message is written in.
 
     ``ignore`` holds normalised words that say nothing about the language, such as German
     official terms (Anmeldung, Ausländerbehörde) that appear inside questions in every
-    language; they are left out before deciding. Confidence is low (< 0.5) when the
-    message has too few words to tell, e.g. a lone "Anmeldung".
+    language; they are left out before deciding. ``romanised``: Russian, Ukrainian,
+    Arabic and Persian words in Latin letters learnt from the knowledge base
+    (``romanised.learn``), counted like the shipped lists. Confidence is low (< 0.5) when
+    the message has too few words to tell, e.g. a lone "Anmeldung".
     """
+    learnt = romanised or {}
     text = _URL.sub(" ", unicodedata.normalize("NFKC", text))
     lowered = text.casefold()
     words = [w for w in _WORD.findall(lowered) if not w.isdigit()]
@@ -168,21 +173,22 @@ def detect(text: str, ignore: frozenset[str] = frozenset()) -> Detection:
     scripts = _script_counts(" ".join(kept))
     letters = sum(scripts.values())
     if letters == 0:  # only German names (or nothing): their own words may still tell
-        winner = _vote_winner(_latin_votes(lowered, frozenset()))
+        winner = _vote_winner(_latin_votes(lowered, frozenset(), learnt))
         if winner is not None:
             return Detection(winner, 0.6)
         if not words:
             return Detection(FALLBACK, 0.0)
         # the names' own script and letters (аусляндерамт, denkliği) still say more than
         # "German", but not enough to override the user's language (unsure)
-        guess = _by_script_and_words(lowered, words, words)
+        guess = _by_script_and_words(lowered, words, words, learnt)
         hinted = any(ch in _TR_ONLY or ch in _FR_HINT for ch in lowered)
         lang = guess.lang if guess.lang not in _LATIN_LANGS or hinted else "de"
         return Detection(lang, min(guess.confidence, UNSURE))
-    return _by_script_and_words(lowered, words, kept)
+    return _by_script_and_words(lowered, words, kept, learnt)
 
 
-def _by_script_and_words(lowered: str, words: list[str], kept: list[str]) -> Detection:
+def _by_script_and_words(lowered: str, words: list[str], kept: list[str],
+                         learnt: Mapping[str, frozenset[str]]) -> Detection:
     """Detect from the words ``kept`` (the message's words without German names)."""
     scripts = _script_counts(" ".join(kept))
     letters = sum(scripts.values())
@@ -195,7 +201,7 @@ def _by_script_and_words(lowered: str, words: list[str], kept: list[str]) -> Det
         arab = [w for w in kept if _script_counts(w)["arabic"]]
         return _pair(" ".join(arab), arab, "fa", "ar", _FA_ONLY, _AR_ONLY, _FA_WORDS, _AR_WORDS)
     latin = lowered if len(kept) == len(words) else joined
-    votes = _latin_votes(lowered, frozenset(re.findall(r"[a-z0-9]+", _fold(latin))))
+    votes = _latin_votes(lowered, frozenset(re.findall(r"[a-z0-9]+", _fold(latin))), learnt)
     ranked, leaning = _latin_rank(lowered, latin, len(kept), votes)
     best, prob = ranked[0]
     if any(ch in _TR_ONLY for ch in latin):  # ı ş ğ: only Turkish writes them
@@ -229,18 +235,25 @@ def _latin_rank(lowered: str, latin: str, kept: int,
     return (whole, True) if whole[0][0] == "de" else (ranked, False)
 
 
-def _latin_votes(lowered: str, kept: frozenset[str]) -> dict[str, int]:
+def _latin_votes(lowered: str, kept: frozenset[str],
+                 learnt: Mapping[str, frozenset[str]]) -> dict[str, int]:
     """Per language, how many of its everyday words the message has: all of its words
     count (a French "cours" may also be a keyword), except that German words count only
-    outside the German names (``kept``: the folded words not ignored)."""
+    outside the German names (``kept``: the folded words not ignored). A word of a
+    shipped list and of the ``learnt`` words counts once."""
     tokens = frozenset(re.findall(r"[a-z0-9]+", _fold(lowered)))
-    votes = {lang: len((kept if lang == "de" else tokens) & listed)
-             for lang, listed in _LATIN_VOTES.items()}
+    votes = {lang: _count(kept if lang == "de" else tokens, listed, learnt.get(lang))
+             for lang, listed in LATIN_VOTES.items()}
     votes["ar"] += 2 * len(_ARABIZI_DIGIT.findall(lowered))
     if votes["ar"] and _ARABIZI_ARTICLE in tokens:  # "wein el ...", not Spanish "el"
         votes["ar"] += 1
     votes["fr"] += any(ch in _FR_HINT for ch in lowered)
     return votes
+
+
+def _count(words: frozenset[str], listed: frozenset[str], learnt: frozenset[str] | None) -> int:
+    found = len(words & listed)
+    return found + len((words & learnt) - listed) if learnt else found
 
 
 def _tie_break(latin: str, votes: dict[str, int]) -> Detection | None:

@@ -40,6 +40,7 @@ from bot.understanding import (
     heap,
     language,
     places,
+    romanised,
     smalltalk,
     topics,
     vocabulary,
@@ -118,6 +119,7 @@ class Index:
         self._by_prefix = vocabulary.by_prefix(self.vocab)
         self._by_initial = vocabulary.by_initial(self.vocab)
         self.ignore = vocabulary.ignored_words(kb)
+        self.romanised = romanised.learn(kb, self.ignore)
         self._phrases = vocabulary.phrases(kb, self.idf)
         self._expand = lru_cache(maxsize=50_000)(self._expand_uncached)
         del found
@@ -334,7 +336,7 @@ class Index:
         detected here (unknown when the detector is unsure, e.g. a lone German term).
         """
         if lang is None:
-            found = language.detect(text, self.ignore)
+            found = language.detect(text, self.ignore, self.romanised)
             lang = found.lang if found.confidence >= language.DETECT_CONFIDENT else ""
         seen: dict[str, WordScore] = {}  # the parts of the message share its words' scores
         verdict = self._verdict(text, lang, seen)

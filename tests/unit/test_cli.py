@@ -240,6 +240,8 @@ def test_eval_runs_conversation_cases(tmp_path: Path) -> None:
     cases.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in [
         {"text": "Danke!", "lang": "de", "type": "smalltalk", "expect": [],
          "smalltalk": "thanks"},
+        {"text": "tschüss!", "lang": "de", "type": "smalltalk", "expect": [],
+         "smalltalk": "goodbye"},  # the sets' name for the kind "bye"
         {"text": "I want to talk to a human", "lang": "en", "type": "person", "expect": []},
         {"text": "¿dónde hago la Anmeldung en Jena?", "lang": "es", "type": "unsupported",
          "expect": ["registration"]},
@@ -254,7 +256,7 @@ def test_eval_runs_conversation_cases(tmp_path: Path) -> None:
     code, out = run_shipped(["eval", str(cases), "--json"])
     talk = json.loads(out)["conversation"]
     assert code == 0
-    assert talk["smalltalk"]["de"] == {"cases": 1, "recognised": 1.0, "kind": 1.0,
+    assert talk["smalltalk"]["de"] == {"cases": 2, "recognised": 1.0, "kind": 1.0,
                                        "no_entry": 1.0}
     assert talk["person"]["en"]["recognised"] == 1.0
     assert talk["unsupported"]["es"]["recognised"] == 1.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from bot import cli
@@ -78,14 +80,15 @@ def test_ask_json_detects_the_language_once_with_the_same_result(
         project_core: Conversation, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """``asked_in`` and the answer share one detection; a text longer than the answer's
     cut (answers.MAX_QUESTION) lets the answer detect its own part."""
-    ignore = project_core.snapshot.index.ignore
+    index = project_core.snapshot.index
     lang, match, _ = project_core.answer(project_core.snapshot, text, UserState())
-    expected = asked_in(text, ignore)
+    expected = asked_in(text, index.ignore, index.romanised)
     calls: list[str] = []
 
-    def counted(t: str, ignore: frozenset[str] = frozenset()) -> Detection:
+    def counted(t: str, ignore: frozenset[str] = frozenset(),
+                romanised: Mapping[str, frozenset[str]] | None = None) -> Detection:
         calls.append(t)
-        return identify(t, ignore)
+        return identify(t, ignore, romanised)
 
     monkeypatch.setattr(cli, "identify", counted)
     monkeypatch.setattr(answers, "identify", counted)
