@@ -124,8 +124,8 @@ class SmallTalkIndex:
         share = sum(w in self.vocab for w in words) / len(words)
         later = partial(self._loose, text, words) if asks <= Asks.NO else None
         loose = None
-        if asks == Asks.BOT and len(words) <= MAX_WORDS:
-            loose = ABOUT  # "am I talking to a real person?": about the bot (person.json)
+        if asks == Asks.BOT:  # up to PERSON_WORDS_MAX: "wait, am I talking to a person or a
+            loose = ABOUT  # program?": about the bot (person.json), when no topic fits
         if share < SHARE_LOW and len(words) > FEW_WORDS:  # a question: nothing to compare
             return Verdict(None, 0.0, share, len(words), 0.0, asks, loose, later)
         person = 0.0
