@@ -120,14 +120,16 @@ PAIRS = ["прийшов лист з відомства для іноземці�
 
 
 @pytest.mark.parametrize("text", PAIRS)
-def test_a_settled_pair_is_detected_as_the_statistics_would(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+def test_a_settled_pair_is_detected_as_the_statistics_would(monkeypatch: pytest.MonkeyPatch,
+                                                            text: str) -> None:
     # letters and words far apart skip py3langid: the same language and confidence
     quick = detect(text)
     monkeypatch.setattr(language, "SETTLED", float("inf"))
     assert detect(text) == quick
 
 
-def test_a_message_full_of_one_languages_letters_needs_no_statistics(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_message_full_of_one_languages_letters_needs_no_statistics(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     def unused(*args: object) -> None:
         raise AssertionError("py3langid asked")
 
