@@ -79,11 +79,15 @@ def key_of(parts: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
-def cached(name: str, key: str, build: Callable[[], T], kind: type[T]) -> T:
-    """The item ``name`` stored under ``key``, else ``build()`` (stored for next time)."""
+def cached(name: str, key: str | Callable[[], str], build: Callable[[], T], kind: type[T]) -> T:
+    """The item ``name`` stored under ``key``, else ``build()`` (stored for next time).
+    ``key`` may be a function that computes it: then only when the cache is on (hashing a
+    large knowledge base takes a while)."""
     folder = directory()
     if folder is None:
         return build()
+    if callable(key):
+        key = key()
     path = folder / f"{name}.pickle"
     found = _read(path, key, kind)
     if found is not None:

@@ -64,7 +64,7 @@ TERMS: dict[str, tuple[str, ...]] = {
            "envie de mourir", "inconscient*", "respire plus", "respire pas", "ambulance",
            "samu", "pompiers", "crise cardiaque", "avc", "empoisonn*", "intoxication",
            "antipoison", "arrive pas a respirer", "peut pas respirer", "peux pas respirer",
-           "s etouffe", "etouffe*", "convulsion*"),
+           "s etouffe", "etouffe*", "convulsion*", "respire mal", "mal a respirer"),
 }
 NUMBERS = ("112", "110", "116016", "116 016", "116123", "116 123")
 

@@ -98,10 +98,14 @@ class Index:
         if len(found.docs.labels) <= vocabulary.MANY_TEXTS:
             self._sets = [{lang: [_word_set(v) for v in variants]
                            for lang, variants in item.items()} for item in self._variants]
-        self._ngrams = NgramModel(found.docs, len(self.ids))
         # The detector's model loads while the rest is built and the first message waits;
-        # not earlier, or the n-gram model's temporaries and the model would add up.
-        language.preload()
+        # not before the n-gram model, whose temporaries and the model would add up —
+        # unless the base is large: then the model is small beside the build, which is
+        # long enough to hide its loading entirely.
+        if len(found.docs.labels) > vocabulary.MANY_TEXTS:
+            language.preload()
+        self._ngrams = NgramModel(found.docs, len(self.ids))
+        language.preload()  # (once only: a second call finds it loading or loaded)
         idf = vocabulary.idf(found.bags)
         self.vocab, self.idf, self.max_idf = idf.vocab, idf.weight, idf.max
         self._vocab_index = {t: i for i, t in enumerate(self.vocab)}
@@ -125,7 +129,7 @@ class Index:
     def cached(cls, kb: KnowledgeBase) -> Index:
         """The index for ``kb`` with the shipped calibration: read from the disk cache when
         nothing it is built from has changed, else built (and cached)."""
-        index = diskcache.cached("index", diskcache.key_of(vocabulary.fingerprint(kb)),
+        index = diskcache.cached("index", lambda: diskcache.key_of(vocabulary.fingerprint(kb)),
                                  lambda: cls(kb), cls)
         index.kb = kb  # the texts the index was built from are identical (the key)
         index.smalltalk = smalltalk.SmallTalkIndex(kb.smalltalk)

@@ -38,7 +38,10 @@ import numpy.typing as npt
 MIN_N, MAX_N = 3, 5
 ALPHA = 0.1  # additive smoothing; 0.03–0.3 tested on the development sets, 0.1 best
 CHUNK_GRAMS = 600_000  # about the (variant, gram) pairs counted at once
-CHUNK_CELLS = 8_000_000  # and at most this many (entry, gram) cells in a chunk's scratch
+# and at most this many (entry, gram) cells in a chunk's scratch (8 bytes each): the
+# shipped base is cut into several chunks, so its build peaks 45 MB lower (8 M cells: 85 MB
+# of temporaries) and is no slower; the 100x base's chunks are cut by CHUNK_GRAMS anyway
+CHUNK_CELLS = 1_000_000
 KEEP_BYTES = 512 << 20  # counted pairs kept between the two passes; beyond, counted again
 QUERY_CACHE = 50_000  # unknown words of messages whose gram ids are remembered
 
@@ -177,38 +180,47 @@ class _Pairs:
     variant then gram; compact, so that the second pass need not count again."""
 
     def __init__(self, docs: Docs, grams: _Grams, start: int, end: int) -> None:
-        n_grams = max(grams.count, 1)
+        bits = max(grams.count - 1, 1).bit_length()  # a gram id fits in the low bits
         words = docs.ids[docs.starts[start]:docs.starts[end]]
         per_word = grams.lengths[words]
         found = grams.flat[_ranges(grams.offsets[words], per_word)]
         before = np.concatenate([[0], np.cumsum(per_word)])  # grams before each word
         per_doc = np.diff(before[docs.starts[start:end + 1] - docs.starts[start]])
-        key, counts = _unique(_keys(np.repeat(np.arange(end - start), per_doc), found,
-                                    n_grams))
-        doc, self.gram = np.divmod(key, key.dtype.type(n_grams))
-        self.per_doc = np.bincount(doc, minlength=end - start).astype(np.int32)
+        # (variant, gram) keys with the gram in the low bits: they sort as variant * grams
+        # + gram does, and a mask takes the gram out again (no division)
+        dtype: type[np.integer[Any]] = np.uint32 if (end - start) << bits < 1 << 32 \
+            else np.int64  # 32-bit keys sort about 3x faster
+        shift = dtype(bits)
+        key, counts = _unique((np.repeat(np.arange(end - start, dtype=dtype), per_doc) << shift)
+                              | found.astype(dtype))
+        self.gram = key & dtype((1 << bits) - 1)
+        variants = np.arange(end - start + 1, dtype=dtype) << shift  # where each one starts
+        self.per_doc = np.diff(np.searchsorted(key, variants)).astype(np.int32)
         small = counts.max(initial=0) <= np.iinfo(np.uint8).max  # nearly always
         self.counts = counts.astype(np.uint8) if small else counts
-        self.cells: IntArray | None = None  # the chunk's (gram, class) cells, once known
 
 
 class _Chunk:
     """Every (variant, gram) pair of a chunk with its count, variant and class, and every
     (gram, class) cell, by gram then class."""
 
-    def __init__(self, pairs: _Pairs, labels: IntArray, first: int, span: int) -> None:
+    def __init__(self, pairs: _Pairs, labels: IntArray, first: int, span: int,
+                 n_grams: int) -> None:
         self.first, self.span = first, span
         self.gram, self.counts = pairs.gram, pairs.counts
         self.per_doc = pairs.per_doc
         self.doc = np.repeat(np.arange(len(pairs.per_doc)), pairs.per_doc)
-        self.pair_cell = _keys(self.gram, (labels - first)[self.doc], span)  # gram-major
-        if pairs.cells is None:
-            pairs.cells = _unique(self.pair_cell.copy())[0]
-        self.cells = pairs.cells
+        self.local = np.repeat(labels - first, pairs.per_doc)  # each pair's class, from 0
+        self.pair_cell = _keys(self.gram, self.local, span)  # gram-major
+        # the distinct cells, in order: marked in a table of all of them (a chunk has at
+        # most about CHUNK_CELLS), which is several times faster than sorting the pairs
+        present = np.zeros(n_grams * span, dtype=bool)
+        present[self.pair_cell] = True
+        self.cells = np.flatnonzero(present).astype(self.pair_cell.dtype)
 
     def kept(self) -> int:
         """Bytes of what the second pass can reuse."""
-        return sum(a.nbytes for a in (self.gram, self.counts, self.per_doc, self.cells))
+        return sum(a.nbytes for a in (self.gram, self.counts, self.per_doc))
 
 
 def _chunks(docs: Docs, grams: _Grams) -> Iterator[tuple[int, int, int, int]]:
@@ -254,7 +266,7 @@ class NgramModel:
         budget = KEEP_BYTES
         for start, end, first, span in chunks:
             pairs = _Pairs(found, self._grams, start, end)
-            chunk = _Chunk(pairs, found.labels[start:end], first, span)
+            chunk = _Chunk(pairs, found.labels[start:end], first, span, n_grams)
             df += np.bincount(chunk.gram, minlength=n_grams)
             in_classes += np.bincount(chunk.cells // span, minlength=n_grams)
             budget -= chunk.kept()
@@ -270,7 +282,7 @@ class NgramModel:
         filled = self._indptr[:-1].copy()  # where each gram's next class goes
         for (start, end, first, span), counted in zip(chunks, kept, strict=True):
             chunk = _Chunk(counted or _Pairs(found, self._grams, start, end),
-                           found.labels[start:end], first, span)
+                           found.labels[start:end], first, span, n_grams)
             totals[first:first + span] = _place(chunk, self._idf, alpha,
                                                 (filled, self._classes, self._weights))
         del kept
@@ -314,19 +326,21 @@ def _place(chunk: _Chunk, idf: npt.NDArray[np.float32], alpha: float,
     """
     filled, classes, weights = into
     # 1 + log(count), looked up by count (position 0 is never used)
-    sublinear = np.append(0.0, 1 + np.log(np.arange(1, int(chunk.counts.max(initial=1)) + 1)))
-    weight = sublinear[chunk.counts] * idf[chunk.gram]
+    most = int(chunk.counts.max(initial=1))
+    weight = np.take(idf, chunk.gram).astype(np.float64)
+    if most > 1:  # a count of 1 weighs 1 + log(1) = 1.0: the product would be the same
+        weight *= np.append(0.0, 1 + np.log(np.arange(1, most + 1)))[chunk.counts]
     weight /= np.repeat(np.sqrt(np.bincount(chunk.doc, weights=weight * weight,
                                             minlength=len(chunk.per_doc))), chunk.per_doc)
-    local = chunk.pair_cell % chunk.pair_cell.dtype.type(chunk.span)  # the class, from 0
-    totals = np.bincount(local, weights=weight, minlength=chunk.span)
+    totals = np.bincount(chunk.local, weights=weight, minlength=chunk.span)
     summed = np.bincount(chunk.pair_cell, weights=weight,
                          minlength=len(filled) * chunk.span)[chunk.cells]
     gram, cls = np.divmod(chunk.cells, chunk.cells.dtype.type(chunk.span))
     per_gram = np.bincount(gram, minlength=len(filled))
     at = filled[gram] + np.arange(len(gram)) - (np.cumsum(per_gram) - per_gram)[gram]
-    classes[at] = cls + chunk.first
-    weights[at] = np.log1p(summed / alpha)
+    # cast before the scatter: a scatter that casts goes element by element (~5x slower)
+    classes[at] = (cls + chunk.first).astype(classes.dtype)
+    weights[at] = np.log1p(summed / alpha).astype(weights.dtype)
     filled += per_gram
     return totals
 

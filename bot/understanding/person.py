@@ -21,12 +21,15 @@ from bot.understanding.text import normalize
 
 GRAMMAR_FILE = "person.json"
 PARTS = ("persons", "someone", "who", "speak", "actions", "tongue", "wants", "real", "not_bot",
-         "you", "me", "number")
+         "you", "me", "number", "filler")
 VERBS = ("speak", "actions")  # Arabic-script verbs match inside a word (verb prefixes)
 SHORT = 3  # "anybody there?", "jemand da?": someone alone in a message this short asks
 SHORT_WISH = 4  # "il y a quelqu'un ?": someone and a wish in a message this short
 LOOSE_WORDS = 7  # "who can I call?" asks for a person in a message this short (no topic)
-LONG = 12  # longer messages ask for a person only with "real" or "not the bot"
+# Longer messages ask for a person only with "real" or "not the bot". The words of greetings
+# and polite formulas (person.json's filler) do not count: "bonjour, est-ce que je pourrais
+# parler à un conseiller, s'il vous plaît ?" asks, it tells no story.
+LONG = 12
 NAMED_WORDS = 6  # a person named in a longer message, without a wish, is part of a question
 
 
@@ -84,6 +87,12 @@ class Lexicon:
         """How many times items occur in ``padded``."""
         return len(self.pattern.findall(padded)) if self.pattern else 0
 
+    def words(self, padded: str) -> int:
+        """How many words of ``padded`` the items found in it span."""
+        if not self.pattern:
+            return 0
+        return sum(len(m.group().split()) for m in self.pattern.finditer(padded))
+
 
 # A word start, and for Arabic-script words a clitic in front (لموظف, بالموظف, وحدا).
 _START = r"(?<!\S)(?:" + "|".join(("وال", "بال", "فال", "لل", "ال", "و", "ب", "ل", "ف")) + ")?"
@@ -109,6 +118,7 @@ class Grammar:
     you: Lexicon
     me: Lexicon
     number: Lexicon
+    filler: Lexicon
 
     def asks(self, text: str) -> Asks:
         """How clearly ``text`` asks for a person (the message as written or folded)."""
@@ -131,7 +141,7 @@ class Grammar:
         if not wish and (has(self.me) or (has(self.you) and not action)):
             return Asks.BOT  # "am I talking to a human?", "are you a real person?"
         real = has(self.real) or has(self.not_bot)
-        if len(tokens) > LONG and not real:
+        if len(tokens) - self.filler.words(padded) > LONG and not real:
             return Asks.NO  # a longer message tells a story: only "a real person" asks
         if real and (named or someone or (who and action)):
             return Asks.INSIST

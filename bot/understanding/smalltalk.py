@@ -118,7 +118,9 @@ class SmallTalkIndex:
             kind = self._symbol_kind(text)
             return Verdict(kind, 100.0 if kind else 0.0, 1.0 if kind else 0.0, 0, 0.0)
         words = folded.split()
-        asks = person_grammar().asks(folded) if len(words) <= REQUEST_WORDS_MAX else Asks.NO
+        grammar = person_grammar()  # greetings and polite formulas make no request longer
+        spoken = len(words) - grammar.filler.words(f" {folded} ")
+        asks = grammar.asks(folded) if spoken <= REQUEST_WORDS_MAX else Asks.NO
         if not self.texts or len(words) > PERSON_WORDS_MAX:  # a question, not small talk
             return Verdict(None, 0.0, 0.0, len(words), 0.0, asks)
         share = sum(w in self.vocab for w in words) / len(words)
@@ -315,7 +317,9 @@ def decide(found: Verdict, match: Match, emergency_id: str | None = None) -> Mat
 
 
 def _led_to(match: Match, entry: str) -> bool:
-    """The verdict answers with ``entry`` or offers it among "Did you mean"."""
+    """The verdict answers with ``entry``, offers it among "Did you mean", or shows it
+    among the nearest topics of a decline (a confidence just below the suggest threshold
+    must not bring the emergency back beside a request for a person)."""
     if match.decision == "answer":
         return match.entry == entry
-    return match.decision == "suggest" and entry in match.suggestions
+    return entry in match.suggestions

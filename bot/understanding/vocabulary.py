@@ -210,13 +210,17 @@ def _bags(texts: _Texts, n_items: int) -> Bags:
     of_text = np.fromiter(map(level.__getitem__, texts.weight), dtype=np.int64,
                           count=len(texts.weight))
     n_words, n_levels = max(len(texts.words), 1), max(len(levels), 1)
-    key = (np.repeat(texts.owner, per_text) * n_words + texts.ids) * n_levels \
-        + np.repeat(of_text, per_text)
+    # 32-bit keys when they fit (they sort about 3x faster); the same order either way
+    dtype = np.uint32 if n_items * n_words * n_levels < 1 << 32 else np.int64
+    key = (np.repeat(texts.owner.astype(dtype), per_text) * dtype(n_words)
+           + texts.ids.astype(dtype)) * dtype(n_levels) \
+        + np.repeat(of_text.astype(dtype), per_text)
     key.sort()
-    pair = key // n_levels
+    pair = key // dtype(n_levels)
     last = np.flatnonzero(np.append(pair[1:] != pair[:-1], True)) if len(key) else pair
-    item, word = np.divmod(pair[last], n_words)
-    return Bags(texts.words, item, word, key[last] % n_levels, levels, n_items)
+    item, word = np.divmod(pair[last].astype(np.int64), n_words)
+    return Bags(texts.words, item, word, (key[last] % dtype(n_levels)).astype(np.int64),
+                levels, n_items)
 
 
 def _variants(texts: _Texts, docs: Docs, grouped: tuple[Ints, Ints],

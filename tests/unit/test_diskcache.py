@@ -80,6 +80,22 @@ def test_off_switches_it_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert calls == [6] and list(tmp_path.iterdir()) == []
 
 
+def test_a_key_given_as_a_function_is_computed_only_when_the_cache_is_on(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    keys: list[str] = []
+
+    def key() -> str:
+        keys.append("k")
+        return "k"
+
+    calls: list[int] = []
+    assert diskcache.cached("item", key, counting(7, calls), Built).value == 7
+    assert diskcache.cached("item", key, counting(8, calls), Built).value == 7
+    monkeypatch.setenv(diskcache.ENV, "off")
+    assert diskcache.cached("item", key, counting(9, calls), Built).value == 9
+    assert calls == [7, 9] and keys == ["k", "k"]
+
+
 def test_default_folder_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv(diskcache.ENV, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))

@@ -59,14 +59,31 @@ def test_cached_or_not_every_identifier_ranks_like_py3langid_on_one_shared_autom
     assert supported._rowbase is latin._rowbase
     assert (folder / "langid-model.arrays").is_file() or cache == "off"
     assert stale.is_file() == (cache == "off")  # removed when the cache is used
-    # cached: the feature table instead of the automaton (features.py)
-    assert (type(supported).__name__ == "TableIdentifier") == (cache == "on")
+    # the feature table instead of the automaton (features.py); without the cache the
+    # unpacked automaton is dropped once the table is derived
+    assert type(supported).__name__ == "TableIdentifier"
+    assert (len(supported.tk_nextmove) == 0) == (cache == "off")
     for langs, lean in ((SUPPORTED, supported), (LATIN, latin)):
         own = py3langids_own
         own.set_languages(list(langs))
         assert lean.nb_classes == own.nb_classes
         for text in [*TEXTS, "hola, necesito ayuda con el alquiler", "\ud800", "x" * 3000]:
             assert lean.rank(text) == own.rank(text), text
+
+
+def test_without_the_cache_an_automaton_of_another_kind_is_kept_and_walked(
+        fresh: None, monkeypatch: pytest.MonkeyPatch, py3langids_own: Any) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise ValueError("not an Aho-Corasick automaton")
+
+    monkeypatch.setenv(diskcache.ENV, "off")
+    monkeypatch.setattr(identifier.features, "derive", refuse)
+    lean = identifier.load(SUPPORTED)
+    assert type(lean).__name__ == "LanguageIdentifier" and len(lean.tk_nextmove) > 0
+    own = py3langids_own
+    own.set_languages(list(SUPPORTED))
+    for text in TEXTS:
+        assert lean.rank(text) == own.rank(text), text
 
 
 def test_a_second_process_maps_the_stored_model_instead_of_unpacking_it(

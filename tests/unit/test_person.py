@@ -19,7 +19,9 @@ from bot.understanding.text import normalize
      "з'єднайте з працівником", "можно с кем-нибудь поговорить", "ابغى اكلم موظف",
      "bdi 7ada ye7ki ma3i", "میخوام با یه آدم حرف بزنم", "mikham ba kasi sohbat konam",
      "danışman ile konusmak istiyorum", "beni bir çalışana bağlar mısın",
-     "mettez-moi en relation avec une personne", "pas un robot, un humain !!!"],
+     "mettez-moi en relation avec une personne", "pas un robot, un humain !!!",
+     "salut, on peut causer avec un vrai gars ?",
+     "je voudrais m'entretenir avec un membre de l'équipe", "في حدا من المركز بيرد علي؟"],
 )
 def test_requests_in_every_language(text: str) -> None:
     assert grammar().asks(text) >= Asks.REQUEST
@@ -28,7 +30,8 @@ def test_requests_in_every_language(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["are you a real person?", "bist du ein mensch", "انت انسان ولا بوت",
-     "gercek insan misin", "je parle à une vraie personne là ?", "я с живым человеком общаюсь?"],
+     "gercek insan misin", "je parle à une vraie personne là ?", "я с живым человеком общаюсь?",
+     "karşımdaki gerçek biri mi?"],
 )
 def test_questions_about_the_bot_are_not_requests(text: str) -> None:
     assert grammar().asks(text) == Asks.BOT
@@ -38,7 +41,8 @@ def test_questions_about_the_bot_are_not_requests(text: str) -> None:
     "text",
     ["médecin qui parle français ?", "gibts im bürgerbüro jemand der englisch spricht",
      "why do people call jena the city of light", "Agentur für Arbeit'e kayıt olmak zorunda mıyım",
-     "multeci danismanlik ucretsiz", "mercimek çorbası tarifi", "", "!!!"],
+     "multeci danismanlik ucretsiz", "mercimek çorbası tarifi", "", "!!!",
+     "في حدا منكم بيعرف وين الجوب سنتر", "comment devenir membre du club international"],
 )
 def test_questions_that_name_people_or_languages_are_not_requests(text: str) -> None:
     assert grammar().asks(text) in (Asks.NO, Asks.NAMED)
@@ -89,3 +93,25 @@ def test_cues_and_fold() -> None:
     assert fold("Hallooooo!!") == "hallo"
     assert fold("نمی‌خوام") == fold("نمیخوام")
     assert fold("1000 euro") == "1000 euro"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Bonjour, est-ce que je pourrais parler à un conseiller, s'il vous plaît ?",
+     "Puis-je m'entretenir avec un membre de l'équipe, s'il vous plaît ?",
+     "سلام، لطفا میشه منو با یکی از کارمندای مرکز وصل کنید؟ ممنون میشم"],
+)
+def test_greetings_and_polite_formulas_make_no_request_a_story(text: str) -> None:
+    assert grammar().asks(text) >= Asks.REQUEST
+
+
+def test_a_story_stays_a_story_with_a_greeting_in_front() -> None:
+    story = ("bonjour, au bureau l'employé a dit qu'il ne voulait pas me parler à cause de "
+             "mon accent et je ne sais pas pourquoi")
+    assert grammar().asks(story) == Asks.NO
+
+
+def test_lexicon_counts_the_words_its_items_span() -> None:
+    lex = Lexicon.of(["s il vous plait", "bonjour="])
+    assert lex.words(" bonjour je veux un rdv s il vous plait ") == 5
+    assert lex.words(" bonjours ") == 0 and Lexicon(None).words(" bonjour ") == 0

@@ -97,3 +97,51 @@ def test_short_questions_reach_their_topic_first(snap: Snapshot, text: str,
     match = snap.index.match(text)
     offered = (match.entry,) if match.decision == "answer" else match.suggestions
     assert offered and offered[0] == expected, (text, match)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # symptoms go to the doctors (116117), not to a decline (issue 10)
+        ("ابني عم يسعل بالليل", "doctors"),
+        ("sardard shadid daram", "doctors"),
+        ("bebeğim kusuyor ne yapmalıyım", "doctors"),
+        ("mon fils tousse la nuit", "doctors"),
+        # the Bürgerservice registers vehicles: in scope, not the "vehicles" kind
+        ("كيف سجل سيارتي بيينا", "citizens-office"),
+        ("ثبت ماشین در ینا", "citizens-office"),
+        ("araç tescili nasıl yapılır", "citizens-office"),
+        ("immatriculation voiture", "citizens-office"),
+        # a flat's deposit is housing, not the student halls
+        ("الكفالة للشقة قديش", "housing"),
+        ("ودیعه خونه چقدره", "housing"),
+        ("depozito ne kadar", "housing"),
+        ("منسا کی بازه", "eating-out"),
+        ("jobcentera nasıl başvururum", "jobs"),
+        ("koja donbale kar begardam", "jobs"),
+        ("kart eghamatam key amade mishe", "foreigners-office"),
+    ],
+)
+def test_everyday_wording_reaches_its_topic_first(snap: Snapshot, text: str,
+                                                  expected: str) -> None:
+    match = snap.index.match(text)
+    offered = (match.entry,) if match.decision == "answer" else match.suggestions
+    assert offered and offered[0] == expected, (text, match)
+
+
+def test_breathing_badly_is_an_emergency_in_french() -> None:
+    assert is_emergency("mon fils respire mal")
+    assert is_emergency("elle a du mal à respirer")
+    assert not is_emergency("j'ai mal au dos")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("eline sağlık, harikasın", "thanks"), ("eline sağlık kardeşim", "thanks"),
+     ("bon ben j'y vais, ciao", "bye"), ("باشه پس، خداحافظ", "bye"),
+     ("ممنون عزیزم", "thanks"), ("karşımdaki gerçek biri mi?", "about")],
+)
+def test_small_talk_with_fillers_and_forms_of_address(snap: Snapshot, text: str,
+                                                      kind: str) -> None:
+    match = snap.index.match(text)  # "sağlık" (health) must not answer health insurance
+    assert (match.decision, match.kind) == ("smalltalk", kind), match
