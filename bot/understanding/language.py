@@ -138,7 +138,8 @@ def _pair(
     b_words: frozenset[str],
     guess_words: int = 0,
 ) -> Detection:
-    """Decide between two languages sharing a script: letters, then words, then statistics.
+    """Decide between two languages sharing a script: letters, then words, then statistics
+    (py3langid, asked only when letters and words are less than ``SETTLED`` apart).
 
     With ``guess_words``, a message of fewer words that neither letters nor words tell
     apart ("ок", "ясно", "рецепт") is a guess of the statistics: not sure, so the user's
