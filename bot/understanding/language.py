@@ -25,6 +25,7 @@ TIE_SURE = 0.6  # langid's share among tied languages that settles a tie of word
 _LATIN_LANGS = ("de", "en", "tr", "fr")
 PAIR_GUESS_WORDS = 3  # uk/ru: below this many words the statistics alone only guess
 PAIR_GUESS = 0.45  # ... and a guess is not sure (< DETECT_CONFIDENT)
+SETTLED = 6.0  # letters and words this far apart decide a pair without the statistics
 
 # Letters only one language of a pair uses.
 _UK_ONLY = set("іїєґ")
@@ -63,6 +64,7 @@ _ARABIZI_ARTICLE = "el"  # counts for Arabizi only next to another Arabizi word
 _ARABIZI_DIGIT = re.compile(r"[a-z]+[2375][a-z]|[2375][a-z]{2,}|[a-z]{2,}[2375]\b")
 _URL = re.compile(r"(https?://|www\.)\S+|\S+@\S+")
 _WORD = re.compile(r"[^\W_]+")
+_ASCII_LETTER = re.compile("[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,9 @@ def _langid_rank(text: str, choices: tuple[str, ...]) -> list[tuple[str, float]]
 
 
 def _script_counts(text: str) -> dict[str, int]:
+    if text.isascii():  # most messages: the letters are a-z, A-Z
+        return {"latin": len(_ASCII_LETTER.findall(text)), "cyrillic": 0, "arabic": 0,
+                "other": 0}
     counts = {"latin": 0, "cyrillic": 0, "arabic": 0, "other": 0}
     for ch in text:
         if not ch.isalpha():
@@ -133,7 +138,8 @@ def _pair(
     b_words: frozenset[str],
     guess_words: int = 0,
 ) -> Detection:
-    """Decide between two languages sharing a script: letters, then words, then statistics.
+    """Decide between two languages sharing a script: letters, then words, then statistics
+    (py3langid, asked only when letters and words are less than ``SETTLED`` apart).
 
     With ``guess_words``, a message of fewer words that neither letters nor words tell
     apart ("ок", "ясно", "рецепт") is a guess of the statistics: not sure, so the user's
@@ -143,6 +149,8 @@ def _pair(
     score += 2.0 * sum(ch in a_letters for ch in text) - 2.0 * sum(ch in b_letters for ch in text)
     score += 1.5 * sum(w in a_words for w in words) - 1.5 * sum(w in b_words for w in words)
     told = score != 0
+    if abs(score) >= SETTLED:  # the statistics' ±2 would leave the same language, 0.99 sure
+        return Detection(a if score > 0 else b, 0.99)
     ranked = dict(_langid_rank(" ".join(words), (a, b)))
     score += 4.0 * (ranked.get(a, 0.5) - 0.5)
     if score == 0:

@@ -251,13 +251,19 @@ class Index:
                 return None, UNKNOWN_WEIGHT * self.max_idf, UNKNOWN_WEIGHT * self.max_idf
             return None, 0.0, 0.0
         best_idf = max(self.idf[t] * s for t, s in matches)
-        contrib = np.zeros(len(self.ids), dtype=np.float32)
         found = [self._postings.of(self._vocab_index[token]) for token, _ in matches]
-        weights = [w * (self.idf[token] * sim) for (_, w), (token, sim) in zip(
-            found, matches, strict=True)]
+        # each word's weights times its IDF and similarity, in float32 as numpy multiplies
+        # an array by a number; one product for all words (most words have one: no copy)
+        factor = np.array([self.idf[token] * sim for token, sim in matches], dtype=np.float32)
+        if len(found) == 1:
+            where, weights = found[0][0], found[0][1] * factor[0]
+        else:
+            where = np.concatenate([idx for idx, _ in found])
+            weights = np.concatenate([w for _, w in found]) * np.repeat(
+                factor, [len(idx) for idx, _ in found])
         # one maximum over all the words ``word`` may stand for (a maximum is exact)
-        where = np.concatenate([idx for idx, _ in found])
-        np.maximum.at(contrib, where, np.concatenate(weights))
+        contrib = np.zeros(len(self.ids), dtype=np.float32)
+        np.maximum.at(contrib, where, weights)
         # A word only not-covered kinds know (voiture, käsespätzle) is, for the entries,
         # as unknown as a word nobody knows: the calibration was fitted on an index
         # without the kinds, where it is unknown (bench/calibrate.py).

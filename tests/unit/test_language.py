@@ -7,6 +7,7 @@ from importlib import resources
 
 import pytest
 
+from bot.understanding import language
 from bot.understanding.language import _WORD, WORDS_FILE, detect, endonym, negotiate, read_words
 from bot.understanding.text import normalize
 
@@ -110,3 +111,34 @@ def test_latin_word_lists_share_no_word() -> None:
 
 
 ALLOWED_SHARED = frozenset({"adres", "doktor", "is"})  # Turkish, Persian and English alike
+
+
+PAIRS = ["прийшов лист з відомства для іноземців, треба принести фото і паспорт",
+         "переехал внутри города, надо ли заново регистрироваться?", "ок", "рецепт",
+         "де знайти житло", "где найти жилье", "یه شرکت آلمانی بهم پیشنهاد کار داده",
+         "عندي موعد في البلدية بكرة، شو لازم اجيب معي؟", "کجا", "وين"]
+
+
+@pytest.mark.parametrize("text", PAIRS)
+def test_a_settled_pair_is_detected_as_the_statistics_would(monkeypatch: pytest.MonkeyPatch,
+                                                            text: str) -> None:
+    # letters and words far apart skip py3langid: the same language and confidence
+    quick = detect(text)
+    monkeypatch.setattr(language, "SETTLED", float("inf"))
+    assert detect(text) == quick
+
+
+def test_a_message_full_of_one_languages_letters_needs_no_statistics(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def unused(*args: object) -> None:
+        raise AssertionError("py3langid asked")
+
+    monkeypatch.setattr(language, "_langid_rank", unused)
+    assert detect(PAIRS[0]) == language.Detection("uk", 0.99)
+    assert detect(PAIRS[6]).lang == "fa"
+
+
+@pytest.mark.parametrize("text", ["Wo ist das Burgeramt?", "where is it", "A1 B2", "123", ""])
+def test_ascii_text_counts_its_letters_as_the_general_path(text: str) -> None:
+    # "€" is no letter: it only sends the text down the path for any script
+    assert language._script_counts(text) == language._script_counts(text + "€")

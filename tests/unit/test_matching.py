@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bot.understanding.emergency import is_emergency
 from bot.understanding.matching import Index
+from bot.understanding.vocabulary import KEYWORD_WEIGHT
 
 
 @pytest.fixture
@@ -107,3 +109,24 @@ def test_a_known_word_is_not_stretched_to_a_compound(project_snapshot, question:
     match = project_snapshot.index.match(question)
     assert match.decision != "answer"
     assert match.not_covered == "family-benefits"
+
+
+@pytest.mark.parametrize("word", ["anmeldung", "anmeldunk", "wohnung", "welcome", "реєстрації",
+                                  "xyzzy", "wetter"])
+def test_word_scores_are_the_maximum_over_what_a_word_stands_for(index: Index,
+                                                                  word: str) -> None:
+    # the plain computation, a word it may stand for at a time, in numpy's float32
+    vector, _, _ = index._word_score(word)
+    matches = index._expand(word)
+    if not matches:
+        assert vector is None
+        return
+    best_idf = max(index.idf[t] * s for t, s in matches)
+    plain = np.zeros(len(index.ids), dtype=np.float32)
+    for token, sim in matches:
+        where, weights = index._postings.of(index._vocab_index[token])
+        for i, w in zip(where.tolist(), (weights * (index.idf[token] * sim)).tolist(),
+                        strict=True):
+            plain[i] = max(plain[i], np.float32(w))
+    assert vector is not None
+    assert np.array_equal(vector, np.minimum(plain, best_idf * KEYWORD_WEIGHT))
