@@ -9,6 +9,7 @@ replaces it whole.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -25,13 +26,17 @@ from bot.storage.sqlite import SQLiteStorage
 # Built indexes and the language model are cached on disk (bot/understanding/diskcache.py);
 # tests, and the bots they start as processes, use a folder of their own, never ~/.cache.
 # Each pytest-xdist worker gets its own (workers inherit the first folder made here): a
-# test that plants a stale file must not race another worker's use of the cache.
+# test that plants a stale file must not race another worker's use of the cache. The
+# folders stay for the next run of this checkout's tests (entries are keyed by content and
+# code, a stale one is rebuilt): the inner loop then reads the model and the index instead
+# of building them in every worker (~2 s a worker).
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 _OURS = os.path.basename(os.environ.get("WELCOME_BOT_CACHE_DIR", "")).startswith(
     "welcome-bot-cache-tests-")
 if "WELCOME_BOT_CACHE_DIR" not in os.environ or (_WORKER and _OURS):
-    os.environ["WELCOME_BOT_CACHE_DIR"] = tempfile.mkdtemp(
-        prefix=f"welcome-bot-cache-tests-{_WORKER or 'main'}-")
+    _CHECKOUT = hashlib.sha256(str(Path(__file__).resolve().parent).encode()).hexdigest()[:10]
+    os.environ["WELCOME_BOT_CACHE_DIR"] = str(
+        Path(tempfile.gettempdir()) / f"welcome-bot-cache-tests-{_CHECKOUT}-{_WORKER or 'main'}")
 
 DATA = Path(__file__).parent / "data"
 SMALL_KB = DATA / "kb"

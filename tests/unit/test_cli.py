@@ -143,6 +143,7 @@ def test_bad_arguments(argv: list[str]) -> None:
     assert cli.main(argv, out=io.StringIO()) == 2
 
 
+@pytest.mark.integration  # a process of its own
 def test_python_dash_m_bot_works() -> None:
     import subprocess
 
@@ -176,6 +177,7 @@ def test_check_gaps(kb_copy: Path) -> None:
     assert "uk: missing" in out.getvalue() and "welcome-day" in out.getvalue()
 
 
+@pytest.mark.integration  # the whole shipped knowledge base read from its package folder
 def test_shipped_data_is_found_from_any_folder(tmp_path: Path, monkeypatch) -> None:
     """No fallback to the current folder: the shipped knowledge and catalogs are used."""
     monkeypatch.chdir(tmp_path)
@@ -200,6 +202,7 @@ def test_knowledge_variable_still_points_at_a_staff_folder(monkeypatch, capsys) 
     assert "/nonexistent/knowledge" in capsys.readouterr().err
 
 
+@pytest.mark.integration  # copies and checks the whole shipped knowledge base
 @pytest.mark.parametrize("existing", [False, True])
 def test_init_copies_the_shipped_knowledge(tmp_path: Path, existing: bool) -> None:
     target = tmp_path / "staff" / "knowledge"
