@@ -58,7 +58,8 @@ _WORDS: dict[str, frozenset[str]] = {
         dugsiga waxbarasho jaamacad jaamacadda magaalada xafiis xafiiska sharci sharciga
         deganaansho deganaanshaha tigid tigidh tigidhka baska mahadsanid mahadsan salaan
         salaam nabad galab subax wanaagsan fiican walaal saaxiib warran caawin caawimaad caawi
-        cusub diiwaan diiwaangelin hadla soomaali soomaaliga raadinayaa fadlan""".split()),
+        cusub diiwaan diiwaangelin hadla soomaali soomaaliga raadinayaa fadlan oo leh kala
+        ugu iga igu qof qofka waxa bilaash caawiya caawisa ilmaha ilmahayga""".split()),
     "pt": frozenset("""
         obrigado obrigada bom boa olá ola tudo bem você voce não nao preciso onde fazer
         tchau noite fica inscrevo num numa procuro emprego tenho quero posso consigo
@@ -94,12 +95,13 @@ _WORDS: dict[str, frozenset[str]] = {
                      "toi", "bạn", "ban", "ở", "đâu"}),
     "nl": frozenset("""
         ik een het van waar hoe moet mijn zijn heb hebben nodig zoek voor niet graag bedankt
-        dank welke ook duitse engels betalen hoi verleng vind spreekt werkt jij uw wij zij
+        welke ook duitse engels betalen hoi verleng vind spreekt werkt jij uw wij zij
         huis lessen inschrijven verblijfsvergunning zorgverzekering studentenhuis zoeken
         waarom wanneer hoeveel kost goedemorgen goedemiddag doei alsjeblieft alstublieft
         heel veel krijg krijgen weet kunnen moeten afspraak gemeente huisarts verzekering
         ziektekosten werk baan kan wil wilt kunt naar gaat heeft wordt deze geen
-        dokter huisarts kinderopvang""".split()),
+        dokter huisarts kinderopvang wat dat betekent eigenlijk zie overal staan alleen
+        openen mn bankrekening paspoort kinderen woning fiets nederlands""".split()),
     "cs": frozenset("""
         kde jsem jsi mám potřebuju potřebuji potrebuju potrebuji chci prosím děkuji dekuji
         díky diky ahoj práci hledám hledam kurzy pojištění pojisteni koupit najít najit
@@ -111,7 +113,7 @@ _WORDS: dict[str, frozenset[str]] = {
 # Letters only one Latin-script language the bot does not speak writes (ã and õ are also
 # Vietnamese, whose own letters are looked at first).
 _LETTERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("cs", frozenset("ěřůý")), ("sk", frozenset("ľĺŕ")), ("pl", frozenset("ąęłśźżćń")),
+    ("cs", frozenset("ěřůýžčďťň")), ("sk", frozenset("ľĺŕ")), ("pl", frozenset("ąęłśźżćń")),
     ("ro", frozenset("ășțţ")), ("pt", frozenset("ãõ")), ("es", frozenset("ñ")),
     ("sq", frozenset("ë")),
 )

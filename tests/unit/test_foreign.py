@@ -28,7 +28,11 @@ from tests.unit.test_conversation import buttons, say
      ("onde fica a Ausländerbehörde?", "pt"), ("ik zoek een kamer in een studentenhuis", "nl"),
      ("kde si prodloužím povolení k pobytu", "cs"), ("caut un apartament în jena", "ro"),
      ("gdzie są kursy niemieckiego, w Volkshochschule?", "pl"),
-     ("Semesterticket 怎么用？", "zh"), ("tìm ký túc xá sinh viên ở Jena", "vi")],
+     ("Semesterticket 怎么用？", "zh"), ("tìm ký túc xá sinh viên ở Jena", "vi"),
+     ("kan ik alleen met mijn paspoort een rekening openen", "nl"),
+     ("wat betekent dat woord eigenlijk, ik zie het overal", "nl"),
+     ("jak si mám zažádat o povolení k pobytu", "cs"),  # ž: Czech, none of the eight
+     ("sidee ugu helaa dhakhtar oo af soomaali ku hadla", "so")],
 )
 def test_foreign_languages_are_recognised(project_snapshot, text: str, lang: str) -> None:
     assert identify(text, project_snapshot.index.ignore).lang == lang
@@ -39,7 +43,8 @@ def test_foreign_languages_are_recognised(project_snapshot, text: str, lang: str
     [("wo melde ich meine wohnung an", "de"), ("where do i register my address", "en"),
      ("où est la mairie", "fr"), ("как открыть счёт в банке", "ru"), ("سلام خوبی؟", "fa"),
      ("kindergeld beantragen", "de"), ("horaires bureau international fac", "fr"),
-     ("ma carte de séjour expire, que faire", "fr"), ("bdi a3ref wein el jobcenter", "ar")],
+     ("ma carte de séjour expire, que faire", "fr"), ("bdi a3ref wein el jobcenter", "ar"),
+     ("vielen dank 🙏", "de"), ("tausend dank!", "de")],  # "dank" is Dutch too
 )
 def test_supported_languages_stay_supported(project_snapshot, text: str, lang: str) -> None:
     assert identify(text, project_snapshot.index.ignore).lang == lang
