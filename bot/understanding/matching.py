@@ -348,7 +348,7 @@ class Index:
         verdict = self._verdict(text, lang, seen)
         verdict = smalltalk.decide(self.smalltalk.classify(text), verdict, self.emergency_id)
         return topics.two_topics(text, verdict, lambda part: self._verdict(part, lang, seen),
-                                 lang, self.kb.entries)
+                                 lang, self.kb.entries, self.smalltalk.greets)
 
     def _verdict(self, text: str, lang: str, seen: dict[str, WordScore]) -> Match:
         """Rank and decide on the entries alone."""

@@ -33,6 +33,7 @@ from bot.understanding.policy import Match
 from bot.understanding.text import normalize
 
 PERSON = "person"
+GREETING = "greeting"
 ABOUT = "about"
 MAX_WORDS = 9  # longer messages are questions (or a request for a person inside one)
 SHARE = 0.7  # share of a message's words that must be small-talk words
@@ -111,6 +112,11 @@ class SmallTalkIndex:
         self._person_words = wordsets.WordSets(self._person_sets, {w: n for n, w in enumerate(
             sorted({w for t in self.person for w in t.split()}))})
         self.cues = {k: v for k, v in cue_words().items() if k in kinds}
+
+    def greets(self, text: str) -> bool:
+        """Whether ``text`` only greets ("hi", "guten morgen"): as sure as an example."""
+        found = self.classify(text)
+        return found.kind == GREETING and found.score >= SURE
 
     def classify(self, text: str) -> Verdict:
         folded = fold(text)

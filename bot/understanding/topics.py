@@ -92,10 +92,12 @@ def parts(text: str, lang: str = "") -> list[str]:
 
 
 def two_topics(text: str, match: Match, match_part: Callable[[str], Match],
-               lang: str = "", entries: Collection[str] = ()) -> Match:
+               lang: str = "", entries: Collection[str] = (),
+               greets: Callable[[str], bool] = lambda part: False) -> Match:
     """``match`` with the second topic of a two-question message one tap away: the other
     part's entry first, then what else that part and the whole message came close to
-    (among ``entries``, the knowledge base's, when given)."""
+    (among ``entries``, the knowledge base's, when given). A part that only ``greets``
+    ("hi, …") takes no part's place."""
     if match.decision not in ("answer", "suggest", "decline") or match.emergency:
         return match
     if match.not_covered:  # a kind of question no entry covers came first
@@ -106,7 +108,7 @@ def two_topics(text: str, match: Match, match_part: Callable[[str], Match],
     runners = {c.entry for c in match.candidates if c.score >= RUNNER_UP * top}
     if len(runners) < 2:
         return match  # the whole message touches one topic only: no parts to match
-    pieces = parts(text, lang)
+    pieces = [p for p in parts(text, lang) if not greets(p)]
     if len(pieces) < 2:
         return match
     # a part's "Did you mean" counts only in a message joined by words (see _JOINED)

@@ -157,3 +157,36 @@ def test_reply_puts_the_second_topic_right_under_the_answer(project_core: Conver
     assert isinstance(replies[1], Text) and replies[1].text == "You also asked about:"
     topics = set(buttons(replies[:2]))
     assert {"topic:registration|en", "topic:bank-account|en"} & topics
+
+
+def test_a_greeting_in_front_takes_no_part() -> None:
+    """"hi, A and B, and C?": the greeting is no part, so the third question still counts
+    (parts are matched up to MAX_PARTS)."""
+    whole = Match("suggest", None, 0.4, ("utilities",), (
+        Candidate("utilities", 1.0, 1.0, 1.0), Candidate("waste", 0.9, 1.0, 1.0)))
+    verdicts = fake({"how do i get electricity": Match("answer", "utilities", 0.9),
+                     "what do i do with bulky trash": Match("answer", "waste", 0.9)})
+    text = "hi, how do i get electricity and internet, and what do i do with bulky trash?"
+    assert two_topics(text, whole, verdicts).also is None  # "hi" took the third place
+    found = two_topics(text, whole, verdicts, greets=lambda part: part == "hi")
+    assert {found.entry, found.also} == {"utilities", "waste"}
+
+
+@pytest.mark.parametrize(("text", "both"), [
+    ("hallo, wie bekomme ich strom und gas, und wohin mit dem alten sofa?",
+     {"utilities", "waste"}),
+    ("salut, comment avoir l'électricité et internet, et où jeter un vieux canapé ?",
+     {"utilities", "waste"}),
+])
+def test_greeting_then_three_parts_reaches_both_topics(project_snapshot, text: str,
+                                                        both: set[str]) -> None:
+    found = project_snapshot.index.match(text)
+    assert both <= {found.entry, *found.suggestions}
+
+
+@pytest.mark.parametrize(("text", "greets"), [
+    ("hi", True), ("guten morgen", True), ("привіт", True), ("merhaba", True),
+    ("internet", False), ("how do i sign up for electricity", False)])
+def test_greets_only_when_as_sure_as_an_example(project_snapshot, text: str,
+                                                greets: bool) -> None:
+    assert project_snapshot.index.smalltalk.greets(text) is greets
