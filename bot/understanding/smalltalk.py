@@ -114,9 +114,17 @@ class SmallTalkIndex:
         self.cues = {k: v for k, v in cue_words().items() if k in kinds}
 
     def greets(self, text: str) -> bool:
-        """Whether ``text`` only greets ("hi", "guten morgen"): as sure as an example."""
-        found = self.classify(text)
-        return found.kind == GREETING and found.score >= SURE
+        """Whether ``text`` only greets ("hi", "guten morgen"): as sure as an example. The
+        kind and score ``classify`` gives, without asking the person grammar (two topics
+        ask this of every part of a long message)."""
+        folded = fold(text)
+        if not folded:
+            return self._symbol_kind(text) == GREETING
+        words = folded.split()
+        if not self._comparable(words):
+            return False
+        kind, score = self._kind(folded, words)
+        return kind == GREETING and score >= SURE
 
     def classify(self, text: str) -> Verdict:
         folded = fold(text)
@@ -129,24 +137,40 @@ class SmallTalkIndex:
         asks = grammar.asks(folded) if spoken <= REQUEST_WORDS_MAX else Asks.NO
         if not self.texts or len(words) > PERSON_WORDS_MAX:  # a question, not small talk
             return Verdict(None, 0.0, 0.0, len(words), 0.0, asks)
-        share = sum(w in self.vocab for w in words) / len(words)
+        share = self._share(words)
         later = partial(self._loose, text, words) if asks <= Asks.NO else None
         loose = None
         if asks == Asks.BOT:  # up to PERSON_WORDS_MAX: "wait, am I talking to a person or a
             loose = ABOUT  # program?": about the bot (person.json), when no topic fits
-        if share < SHARE_LOW and len(words) > FEW_WORDS:  # a question: nothing to compare
+        if not self._comparable(words):  # a question: nothing to compare
             return Verdict(None, 0.0, share, len(words), 0.0, asks, loose, later)
         person = 0.0
         if self.person and asks == Asks.NO:
             person = self._person_words.best(words, self._person_sets)
-        kind, score = self._closest(folded)
-        if len(words) <= ADDRESSED_WORDS:  # "guten abend zusammen": also without "zusammen"
-            kind, score = max((kind, score), self._unaddressed(folded), key=lambda ks: ks[1])
+        kind, score = self._kind(folded, words)
         if asks == Asks.BOT and kind == PERSON:
             kind = ABOUT  # "are you a real person?" asks about the bot
         if loose is None and len(words) <= TYPO_WORDS and score >= CLOSE and kind != PERSON:
             loose = kind  # "diakuyu", "окі": a typo of a short example
         return Verdict(kind, score, share, len(words), person, asks, loose, later)
+
+    def _share(self, words: list[str]) -> float:
+        """The share of ``words`` that are words of the examples."""
+        return sum(w in self.vocab for w in words) / len(words)
+
+    def _comparable(self, words: list[str]) -> bool:
+        """Short enough and made of enough small-talk words to be compared with examples."""
+        if not self.texts or len(words) > PERSON_WORDS_MAX:
+            return False
+        return len(words) <= FEW_WORDS or self._share(words) >= SHARE_LOW
+
+    def _kind(self, folded: str, words: list[str]) -> tuple[str, float]:
+        """The closest example's kind and similarity, a short message also without its
+        addressee ("guten abend zusammen": also without "zusammen")."""
+        kind, score = self._closest(folded)
+        if len(words) <= ADDRESSED_WORDS:
+            kind, score = max((kind, score), self._unaddressed(folded), key=lambda ks: ks[1])
+        return kind, score
 
     def _closest(self, folded: str) -> tuple[str, float]:
         scores = process.cdist([folded], self.texts, scorer=fuzz.ratio, dtype=np.uint8)[0]
