@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Mapping
 
 from bot.understanding import identifier
-from bot.understanding.language import DETECT_CONFIDENT, Detection, detect
+from bot.understanding.language import DETECT_CONFIDENT, LATIN_LANGS, Detection, detect
 
 # Latin-script languages py3langid tells apart from de/en/tr/fr (it knows no Somali).
 LATIN: tuple[str, ...] = ("de", "en", "tr", "fr", "es", "it", "pt", "pl", "ro", "vi", "sq",
@@ -143,7 +143,7 @@ def identify(text: str, ignore: frozenset[str] = frozenset(),
     found = detect(text, ignore, romanised)
     every = _WORD.findall(text.casefold())  # German terms write none of _LETTERS
     words = [w for w in every if _fold(w) not in ignore]
-    if found.lang not in ("de", "en", "tr", "fr"):
+    if found.lang not in LATIN_LANGS:
         # Cyrillic, Arabic script, or Arabic/Persian/Russian in Latin letters; Polish,
         # Czech, Albanian or Somali read as Russian or Arabic in Latin letters show
         # themselves by their own letters or telling words ("ku blihet bileta")

@@ -22,7 +22,7 @@ DETECT_CONFIDENT = 0.5  # below this a detection is not trusted (a lone German t
 UNSURE = 0.3  # the most a message of German names alone can be sure of its language
 TIE_SURE = 0.6  # langid's share among tied languages that settles a tie of word votes
 
-_LATIN_LANGS = ("de", "en", "tr", "fr")
+LATIN_LANGS = ("de", "en", "tr", "fr")  # the supported languages written in Latin letters
 PAIR_GUESS_WORDS = 3  # uk/ru: below this many words the statistics alone only guess
 PAIR_GUESS = 0.45  # ... and a guess is not sure (< DETECT_CONFIDENT)
 SETTLED = 6.0  # letters and words this far apart decide a pair without the statistics
@@ -190,7 +190,7 @@ def detect(text: str, ignore: frozenset[str] = frozenset(),
         # "German", but not enough to override the user's language (unsure)
         guess = _by_script_and_words(lowered, words, words, learnt)
         hinted = any(ch in _TR_ONLY or ch in _FR_HINT for ch in lowered)
-        lang = guess.lang if guess.lang not in _LATIN_LANGS or hinted else "de"
+        lang = guess.lang if guess.lang not in LATIN_LANGS or hinted else "de"
         return Detection(lang, min(guess.confidence, UNSURE))
     return _by_script_and_words(lowered, words, kept, learnt)
 
@@ -225,7 +225,7 @@ def _by_script_and_words(lowered: str, words: list[str], kept: list[str],
     hits = votes[winner]
     if winner == best:  # the statistics and the words agree: sure even when short
         return Detection(best, round(min(max(confidence, 0.5 + 0.1 * hits), 0.99), 3))
-    if winner in _LATIN_LANGS and prob >= 0.95 and hits < 2:
+    if winner in LATIN_LANGS and prob >= 0.95 and hits < 2:
         return Detection(best, round(min(confidence, 0.99), 3))
     return Detection(winner, round(min(0.5 + 0.1 * hits, 0.9), 3))
 
@@ -236,10 +236,10 @@ def _latin_rank(lowered: str, latin: str, kept: int,
     were too few and unsure, so that the whole message decided: one word around
     German names ("gez befreiung student") are German when the whole message reads German
     — a lean, never sure (the user's own language wins)."""
-    ranked = _langid_rank(latin, _LATIN_LANGS)
+    ranked = _langid_rank(latin, LATIN_LANGS)
     if kept > 1 or ranked[0][1] >= 0.5 or _vote_winner(votes) is not None:
         return ranked, False
-    whole = _langid_rank(lowered, _LATIN_LANGS)
+    whole = _langid_rank(lowered, LATIN_LANGS)
     return (whole, True) if whole[0][0] == "de" else (ranked, False)
 
 
@@ -269,9 +269,9 @@ def _tie_break(latin: str, votes: dict[str, int]) -> Detection | None:
     etudiant jena": English "job", French "etudiant"): the statistics decide among those
     alone, not among all four (where German, the language of the names, often wins)."""
     top = max(votes.values())
-    tied = tuple(lang for lang in _LATIN_LANGS if votes[lang] == top)
+    tied = tuple(lang for lang in LATIN_LANGS if votes[lang] == top)
     if top == 0 or len(tied) < 2 or any(votes[lang] == top for lang in votes
-                                         if lang not in _LATIN_LANGS):
+                                         if lang not in LATIN_LANGS):
         return None  # romanised Arabic, Persian …: no statistics to ask
     lang, prob = _langid_rank(latin, tied)[0]
     return Detection(lang, 0.5 + 0.1 * top) if prob >= TIE_SURE else None

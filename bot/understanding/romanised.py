@@ -18,11 +18,10 @@ import itertools
 import re
 
 from bot.knowledge.model import KnowledgeBase
-from bot.understanding.language import LATIN_VOTES
+from bot.understanding.language import LATIN_LANGS, LATIN_VOTES
 from bot.understanding.text import normalize
 
 LANGS: tuple[str, ...] = ("ru", "uk", "ar", "fa")
-LATIN_LANGS: tuple[str, ...] = ("de", "en", "fr", "tr")
 MIN_LEN = 5  # shorter transliterations are too often words of other languages (film, dare)
 MAX_VARIANTS = 8  # spellings kept per Cyrillic word
 MAX_TEXTS = 20_000  # a larger base learns from the entries of its first 20,000 ways of asking
