@@ -96,7 +96,7 @@ class Index:
         self._sets: list[vocabulary.Variants | None] = [None] * len(self.ids)
         self._compare: dict[tuple[int, str], Compared] = {}
         if len(found.docs.labels) <= vocabulary.MANY_TEXTS:
-            self._sets = [{lang: [_word_set(v) for v in variants]
+            self._sets = [{lang: [wordsets.word_set(v) for v in variants]
                            for lang, variants in item.items()} for item in self._variants]
         # The detector's model loads while the rest is built and the first message waits;
         # not before the n-gram model, whose temporaries and the model would add up —
@@ -380,10 +380,6 @@ def _numbered(sets: vocabulary.Variants, start: int) -> dict[str, list[int]]:
         found[lang] = list(range(start, start + len(texts)))
         start += len(texts)
     return found
-
-
-def _word_set(text: str) -> str:
-    return " ".join(sorted(set(text.split())))
 
 
 def _common_prefix(a: str, b: str) -> str:

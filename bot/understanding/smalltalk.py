@@ -108,7 +108,7 @@ class SmallTalkIndex:
         self._words = sorted(self.vocab)
         self.person = [t for t, k in zip(texts, owners, strict=True) if k == PERSON]
         # the same as sorted word sets: token_set_ratio against them in one batch (wordsets)
-        self._person_sets = [" ".join(sorted(set(t.split()))) for t in self.person]
+        self._person_sets = [wordsets.word_set(t) for t in self.person]
         self._person_words = wordsets.WordSets(self._person_sets, {w: n for n, w in enumerate(
             sorted({w for t in self.person for w in t.split()}))})
         self.cues = {k: v for k, v in cue_words().items() if k in kinds}

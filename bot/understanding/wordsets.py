@@ -27,9 +27,15 @@ Scores = npt.NDArray[np.uint8]
 Positions = npt.NDArray[np.intp]
 
 
+def word_set(text: str) -> str:
+    """``text``'s distinct words, sorted, joined by spaces: to ``token_set_ratio`` the same
+    text as ``text``, and about half the work."""
+    return " ".join(sorted(set(text.split())))
+
+
 class WordSets:
-    """Sorted word sets (``" ".join(sorted(set(words)))``) numbered 0…n-1, with their
-    lengths and, per word of ``vocab``, the sets that hold it; immutable once built."""
+    """Sorted word sets (``word_set``) numbered 0…n-1, with their lengths and, per word of
+    ``vocab``, the sets that hold it; immutable once built."""
 
     def __init__(self, texts: Sequence[str], vocab: dict[str, int]) -> None:
         self.size = len(texts)
