@@ -114,8 +114,7 @@ def offer(match: Match, found: tuple[str, ...]) -> Match:
     if match.decision == "answer":
         if match.entry in found:
             return match
-        rest = tuple(e for e in found if e != match.entry)
-        return replace(match, suggestions=_first(rest, match.suggestions))
+        return replace(match, suggestions=_first(found, match.suggestions))
     return replace(match, decision="suggest", entry=None, not_covered=None,
                    suggestions=_first(found, match.suggestions))
 
