@@ -99,5 +99,11 @@ def project_snapshot(project_kb: KnowledgeBase) -> Snapshot:
 
 
 @pytest.fixture(scope="session")
+def snap(project_snapshot: Snapshot) -> Snapshot:
+    """``project_snapshot`` by its short name (the phone-message and language tests)."""
+    return project_snapshot
+
+
+@pytest.fixture(scope="session")
 def project_core(project_snapshot: Snapshot) -> Conversation:
     return Conversation(project_snapshot, default_translator(), SQLiteStorage())

@@ -89,11 +89,6 @@ def test_latin_everyday_words(snap: Snapshot, text: str, lang: str) -> None:
     assert detect(text, snap.index.ignore).lang == lang
 
 
-@pytest.fixture(scope="module")
-def snap(project_snapshot: Snapshot) -> Snapshot:
-    return project_snapshot
-
-
 @pytest.mark.parametrize("text", ["мій чоловік знепритомнів на вулиці",
                                   "бабушка потеряла сознание", "she fainted and won't wake up",
                                   "mein vater ist ohnmächtig"])

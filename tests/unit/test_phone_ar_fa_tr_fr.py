@@ -10,11 +10,7 @@ import pytest
 from bot.conversation.snapshot import Snapshot
 from bot.understanding.emergency import is_emergency
 from bot.understanding.language import DETECT_CONFIDENT, detect
-
-
-@pytest.fixture
-def snap(project_snapshot: Snapshot) -> Snapshot:
-    return project_snapshot  # built once per session (tests/conftest.py)
+from tests.unit.test_phone_messages import first_offered
 
 
 @pytest.mark.parametrize(
@@ -95,8 +91,7 @@ def test_turkish_emergencies_are_still_recognised(text: str) -> None:
 def test_short_questions_reach_their_topic_first(snap: Snapshot, text: str,
                                                  expected: str) -> None:
     match = snap.index.match(text)
-    offered = (match.entry,) if match.decision == "answer" else match.suggestions
-    assert offered and offered[0] == expected, (text, match)
+    assert first_offered(match) == expected, (text, match)
 
 
 @pytest.mark.parametrize(
@@ -125,8 +120,7 @@ def test_short_questions_reach_their_topic_first(snap: Snapshot, text: str,
 def test_everyday_wording_reaches_its_topic_first(snap: Snapshot, text: str,
                                                   expected: str) -> None:
     match = snap.index.match(text)
-    offered = (match.entry,) if match.decision == "answer" else match.suggestions
-    assert offered and offered[0] == expected, (text, match)
+    assert first_offered(match) == expected, (text, match)
 
 
 def test_breathing_badly_is_an_emergency_in_french() -> None:

@@ -8,11 +8,7 @@ import pytest
 
 from bot.conversation.snapshot import Snapshot
 from bot.understanding.person import Asks, grammar
-
-
-@pytest.fixture
-def snap(project_snapshot: Snapshot) -> Snapshot:
-    return project_snapshot  # built once per session (tests/conftest.py)
+from tests.unit.test_phone_messages import first_offered
 
 
 @pytest.mark.parametrize(
@@ -45,8 +41,7 @@ def snap(project_snapshot: Snapshot) -> Snapshot:
 )
 def test_phone_questions_reach_their_entry(snap: Snapshot, text: str, expected: str) -> None:
     match = snap.index.match(text)
-    offered = (match.entry,) if match.decision == "answer" else match.suggestions
-    assert offered and offered[0] == expected, (text, match)
+    assert first_offered(match) == expected, (text, match)
 
 
 @pytest.mark.parametrize(
